@@ -1,1 +1,1 @@
-export {};
+export * from './disk-space.js';
