@@ -1,1 +1,2 @@
-export {};
+export * from './suppressed-error.js';
+export * from './cleanup-context.js';

@@ -1,0 +1,230 @@
+// The in-process reservation ledger: one per disk (keyed by `stat().dev`), shared by every
+// StorageManager in the process (and by the ESM and CJS copies of this library, through a
+// global symbol), so that concurrent operations never together claim more than is free.
+//
+// Waiters are served strictly first-in, first-out. A small request never overtakes a large one
+// at the head of the queue: otherwise a stream of small jobs could starve a big one forever.
+// The price is that, when space is short, concurrent work degrades to sequential, which is
+// exactly what a full disk calls for.
+import { stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { InsufficientStorageError } from '../errors.js';
+import { ceilGiB, formatBytes } from '../units.js';
+import { readDiskSpace, type DiskSpace } from './disk-space.js';
+
+/** How often waiters re-read the disk, in case space is freed outside the ledger. */
+const POLL_MS = 100;
+
+/** One request for space. */
+export interface SpaceRequest {
+  /** Bytes wanted. */
+  bytes: number;
+  /** Safety margin this requester keeps free (its manager's `reserveBytes`). */
+  marginBytes: number;
+  /** A path on the disk, for statfs and for the error. */
+  path: string;
+  /** Wait when short (true) or fail at once (false). */
+  wait: boolean;
+  /** Longest wait in ms; `Infinity` waits for ever. */
+  timeoutMs: number;
+  /** Cancels the wait; the promise rejects with the signal's reason. */
+  signal?: AbortSignal | undefined;
+  /** What needs the space, for the error message. */
+  operation?: string | undefined;
+}
+
+interface Waiter {
+  request: SpaceRequest;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+  settle: () => void;
+}
+
+/** The ledger of one disk. */
+export class DiskLedger {
+  /** Bytes held by reservations that have not been released. */
+  reservedBytes = 0;
+  readonly #queue: Waiter[] = [];
+  #pumping: Promise<void> | undefined;
+  #pumpAgain = false;
+  #poll: NodeJS.Timeout | undefined;
+
+  /** Requests waiting, oldest first. */
+  get waiting(): number {
+    return this.#queue.length;
+  }
+
+  /** Grants `request` now, queues it, or throws {@link InsufficientStorageError}. */
+  async acquire(request: SpaceRequest): Promise<void> {
+    request.signal?.throwIfAborted();
+    const disk = await readDiskSpace(request.path);
+    const usable = disk.usedBytes + disk.availableBytes;
+    if (request.bytes > usable - request.marginBytes) {
+      // Not even an empty disk could hold it: waiting would only delay the same answer.
+      throw this.#shortage(request, disk, 'more than this disk can ever hold');
+    }
+    if (this.#queue.length === 0 && request.bytes <= this.claimable(disk, request.marginBytes)) {
+      this.reservedBytes += request.bytes;
+      return;
+    }
+    if (!request.wait) throw this.#shortage(request, disk);
+    return this.#enqueue(request);
+  }
+
+  /** Returns `bytes` to the ledger and wakes the queue. */
+  release(bytes: number): void {
+    this.reservedBytes = Math.max(0, this.reservedBytes - bytes);
+    this.wake();
+  }
+
+  /** Bytes that may still be claimed on `disk`: free, less reservations, less the margin. */
+  claimable(disk: DiskSpace, marginBytes: number): number {
+    return Math.max(0, disk.availableBytes - this.reservedBytes - marginBytes);
+  }
+
+  /** Re-reads the disk and grants what now fits, in order. Call after freeing space. */
+  wake(): void {
+    if (this.#queue.length === 0) return;
+    if (this.#pumping) {
+      this.#pumpAgain = true;
+      return;
+    }
+    this.#pumping = (async () => {
+      do {
+        this.#pumpAgain = false;
+        await this.#grantFromHead();
+      } while (this.#pumpAgain);
+    })().finally(() => {
+      this.#pumping = undefined;
+    });
+  }
+
+  #enqueue(request: SpaceRequest): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const onAbort = () => {
+        if (!this.#remove(waiter)) return;
+        reject(request.signal?.reason);
+        this.wake();
+      };
+      const waiter: Waiter = {
+        request,
+        resolve,
+        reject,
+        settle: () => {
+          if (timer) clearTimeout(timer);
+          request.signal?.removeEventListener('abort', onAbort);
+        },
+      };
+      if (Number.isFinite(request.timeoutMs)) {
+        timer = setTimeout(() => {
+          if (!this.#remove(waiter)) return;
+          readDiskSpace(request.path).then(
+            (disk) => reject(this.#shortage(request, disk, `still short after waiting ${request.timeoutMs} ms`)),
+            reject,
+          );
+          this.wake();
+        }, request.timeoutMs);
+      }
+      request.signal?.addEventListener('abort', onAbort, { once: true });
+      this.#queue.push(waiter);
+      this.#poll ??= setInterval(() => this.wake(), POLL_MS);
+      this.wake();
+    });
+  }
+
+  #remove(waiter: Waiter): boolean {
+    const index = this.#queue.indexOf(waiter);
+    if (index < 0) return false;
+    this.#queue.splice(index, 1);
+    waiter.settle();
+    this.#stopPollingIfIdle();
+    return true;
+  }
+
+  async #grantFromHead(): Promise<void> {
+    const head = this.#queue[0];
+    if (!head) return;
+    let disk: DiskSpace;
+    try {
+      disk = await readDiskSpace(head.request.path);
+    } catch {
+      return; // The next poll tries again; the waiter's timeout still bounds the wait.
+    }
+    for (let first = this.#queue[0]; first; first = this.#queue[0]) {
+      if (first.request.bytes > this.claimable(disk, first.request.marginBytes)) break;
+      this.#queue.shift();
+      first.settle();
+      this.reservedBytes += first.request.bytes;
+      first.resolve();
+    }
+    this.#stopPollingIfIdle();
+  }
+
+  #stopPollingIfIdle(): void {
+    if (this.#queue.length > 0 || this.#poll === undefined) return;
+    clearInterval(this.#poll);
+    this.#poll = undefined;
+  }
+
+  #shortage(request: SpaceRequest, disk: DiskSpace, why?: string): InsufficientStorageError {
+    const availableBytes = this.claimable(disk, request.marginBytes);
+    const wanted = disk.totalBytes - disk.availableBytes + request.bytes + request.marginBytes;
+    const queuedAhead = this.#queue.reduce((sum, w) => sum + w.request.bytes, 0);
+    return new InsufficientStorageError({
+      requiredBytes: request.bytes,
+      availableBytes,
+      path: request.path,
+      totalBytes: disk.totalBytes,
+      operation: `${request.operation ?? `reserving ${formatBytes(request.bytes)}`}${why ? ` (${why})` : ''}`,
+      suggestion:
+        `release other reservations sooner, reserve with a longer timeoutMs, ` +
+        `or raise the function's ephemeral storage to at least ${ceilGiB(wanted)} GiB`,
+      details: {
+        diskAvailableBytes: disk.availableBytes,
+        reservedBytes: this.reservedBytes,
+        marginBytes: request.marginBytes,
+        queuedAheadBytes: queuedAhead,
+      },
+    });
+  }
+}
+
+const LEDGERS_KEY = Symbol.for('storage-safe-archive.disk-ledgers.v1');
+
+function ledgers(): Map<string, DiskLedger> {
+  const holder = globalThis as unknown as Record<symbol, Map<string, DiskLedger> | undefined>;
+  return (holder[LEDGERS_KEY] ??= new Map());
+}
+
+/** The device id of the disk holding `path`, asking its nearest existing parent if need be. */
+export async function deviceOf(path: string): Promise<string> {
+  for (let current = path; ; current = dirname(current)) {
+    try {
+      return String((await stat(current)).dev);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || dirname(current) === current) throw error;
+    }
+  }
+}
+
+/**
+ * The process-wide ledger of the disk holding `path`.
+ *
+ * @example
+ * ```ts
+ * const ledger = await ledgerFor('/tmp');
+ * ledger.reservedBytes; // bytes claimed by every StorageManager on /tmp's disk
+ * ```
+ */
+export async function ledgerFor(path: string): Promise<DiskLedger> {
+  const dev = await deviceOf(path);
+  const all = ledgers();
+  let ledger = all.get(dev);
+  if (!ledger) {
+    ledger = new DiskLedger();
+    all.set(dev, ledger);
+  }
+  return ledger;
+}
