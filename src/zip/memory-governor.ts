@@ -1,0 +1,58 @@
+// Seed property 8 / requirement 3.5: watch memory while compressing and, above a soft limit,
+// stop taking new input until the output has drained. What bounds memory is backpressure (every
+// stage holds at most its high-water mark); this is a second line for when something upstream
+// buffers more than it should. Calling gc() only helps when the process runs with --expose-gc,
+// and only returns garbage: it cannot free what is still referenced.
+
+/** Options of the memory watch. */
+export interface MemoryGovernorOptions {
+  /** Resident set size above which intake pauses. Default 512 MiB, or `ZIP_MEMORY_SOFT_LIMIT_BYTES`. */
+  softLimitBytes?: number;
+  /** Reads memory usage; injectable for tests. Default `process.memoryUsage.rss`. */
+  readRss?: () => number;
+}
+
+/** Watches RSS; `admit()` waits for the output to drain when memory is above the soft limit. */
+export class MemoryGovernor {
+  readonly softLimitBytes: number;
+  readonly #readRss: () => number;
+  #peakRss = 0;
+  #pauses = 0;
+
+  constructor(options: MemoryGovernorOptions = {}) {
+    const fromEnv = Number(process.env.ZIP_MEMORY_SOFT_LIMIT_BYTES);
+    this.softLimitBytes = options.softLimitBytes ?? (fromEnv > 0 ? fromEnv : 512 * 1024 * 1024);
+    this.#readRss = options.readRss ?? (() => process.memoryUsage.rss());
+  }
+
+  /** Highest RSS seen by {@link sample}. */
+  get peakRssBytes(): number {
+    return this.#peakRss;
+  }
+
+  /** How many times intake was paused for memory. */
+  get pauses(): number {
+    return this.#pauses;
+  }
+
+  /** Reads RSS now and records the peak. */
+  sample(): number {
+    const rss = this.#readRss();
+    if (rss > this.#peakRss) this.#peakRss = rss;
+    return rss;
+  }
+
+  /**
+   * Call before taking in more input. Above the soft limit: waits for `drained()`, then
+   * collects garbage if `gc` is exposed. Returns whether it paused.
+   */
+  async admit(drained: () => Promise<void>): Promise<boolean> {
+    if (this.sample() <= this.softLimitBytes) return false;
+    this.#pauses++;
+    await drained();
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (typeof gc === 'function') gc();
+    this.sample();
+    return true;
+  }
+}
