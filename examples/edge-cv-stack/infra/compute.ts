@@ -1,0 +1,196 @@
+/**
+ * The four Lambda functions, bundled from `src/handlers/*.ts` by `NodejsFunction` with the
+ * locally installed esbuild (no Docker), and the IAM permissions each one needs, no more:
+ * - producer and consumer run in the VPC and mount the EFS access point at `/mnt/efs`;
+ * - packaging gets 8 GiB of `/tmp`, 3,008 MB and 15 minutes, the storage thresholds, and may
+ *   create Greengrass component versions;
+ * - migration reads and rewrites the two tables and copies objects inside the bucket.
+ * Packaging and migration stay outside the VPC: they call DynamoDB and Greengrass, which the
+ * isolated subnets (no NAT) cannot reach, and they need no file system.
+ */
+import { fileURLToPath } from 'node:url';
+import { ArnFormat, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import {
+  EFS_MOUNT_PATH,
+  LAMBDA_RUNTIME,
+  LOG_LEVEL,
+  METRICS_NAMESPACE,
+  SERVICE_NAMES,
+  STORAGE_THRESHOLDS,
+  type ServiceName,
+} from './config.js';
+import type { Network } from './network.js';
+import type { JobTables, ModelBucket, SharedFileSystem } from './storage.js';
+
+// The example is a workspace of the repository: esbuild resolves `storage-safe-archive` through
+// the root node_modules symlink to the built dist/, so the project root is the repository.
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const HANDLERS_DIR = fileURLToPath(new URL('../src/handlers/', import.meta.url));
+
+/** Absolute path of the handler module of one function. */
+export function handlerEntry(service: ServiceName): string {
+  return `${HANDLERS_DIR}${service}.ts`;
+}
+
+/** Everything {@link Compute} wires the functions to. */
+export interface ComputeProps {
+  /** VPC and SG-Lambda for producer and consumer. */
+  readonly network: Network;
+  /** The EFS access point producer and consumer mount. */
+  readonly fileSystem: SharedFileSystem;
+  /** The bucket all four functions read and write. */
+  readonly bucket: ModelBucket;
+  /** The tables the migration rewrites. */
+  readonly tables: JobTables;
+}
+
+/** The four functions. */
+export class Compute extends Construct {
+  /** `POST /ingest` and S3 `ObjectCreated` on `models/`: copies models onto EFS. */
+  readonly producer: nodejs.NodejsFunction;
+  /** `POST /predict`: reads a model from EFS and writes a result. */
+  readonly consumer: nodejs.NodejsFunction;
+  /** Repackages compiled models into Greengrass components. */
+  readonly packaging: nodejs.NodejsFunction;
+  /** Moves the bucket to the new S3 layout and rewrites table references. */
+  readonly migration: nodejs.NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: ComputeProps) {
+    super(scope, id);
+    const bucketName = props.bucket.bucket.bucketName;
+    const mount = lambda.FileSystem.fromEfsAccessPoint(props.fileSystem.accessPoint, EFS_MOUNT_PATH);
+    const inVpc = {
+      vpc: props.network.vpc,
+      vpcSubnets: props.network.privateSubnets,
+      securityGroups: [props.network.lambdaSecurityGroup],
+      filesystem: mount,
+    } satisfies Partial<nodejs.NodejsFunctionProps>;
+
+    this.producer = this.edgeFunction('producer', {
+      ...inVpc,
+      memorySize: 1024,
+      // S3 events invoke asynchronously and may copy a 1 GiB model; API calls end at 29 s anyway.
+      timeout: Duration.minutes(5),
+      environment: { BUCKET_NAME: bucketName, EFS_MOUNT_PATH },
+    });
+    this.consumer = this.edgeFunction('consumer', {
+      ...inVpc,
+      memorySize: 1024,
+      timeout: Duration.minutes(2),
+      environment: { BUCKET_NAME: bucketName, EFS_MOUNT_PATH },
+    });
+    this.packaging = this.edgeFunction('packaging', {
+      memorySize: 3008,
+      ephemeralStorageSize: Size.mebibytes(8192),
+      timeout: Duration.seconds(900),
+      environment: {
+        BUCKET_NAME: bucketName,
+        STORAGE_WARNING_RATIO: String(STORAGE_THRESHOLDS.warningRatio),
+        STORAGE_CRITICAL_RATIO: String(STORAGE_THRESHOLDS.criticalRatio),
+      },
+    });
+    this.migration = this.edgeFunction('migration', {
+      memorySize: 1024,
+      timeout: Duration.seconds(900),
+      environment: {
+        BUCKET_NAME: bucketName,
+        TRAINING_JOBS_TABLE: props.tables.trainingJobs.tableName,
+        MODELS_TABLE: props.tables.models.tableName,
+      },
+    });
+
+    for (const fn of [this.producer, this.consumer, this.packaging, this.migration]) {
+      grantBucketObjects(fn, props.bucket);
+    }
+    // A multipart upload the packaging run gives up on is aborted by it; the bucket's lifecycle
+    // rule catches the ones a timed-out run cannot abort.
+    this.packaging.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:AbortMultipartUpload'],
+        resources: [props.bucket.bucket.arnForObjects('*')],
+      }),
+    );
+    this.packaging.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['greengrass:CreateComponentVersion', 'greengrass:DescribeComponent'],
+        resources: [
+          Stack.of(this).formatArn({
+            service: 'greengrass',
+            resource: 'components',
+            resourceName: '*',
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+    // Rollback removes the new copies and finalize removes the originals (issue 5).
+    this.migration.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:DeleteObject'],
+        resources: [props.bucket.bucket.arnForObjects('*')],
+      }),
+    );
+    props.tables.trainingJobs.grantReadWriteData(this.migration);
+    props.tables.models.grantReadWriteData(this.migration);
+  }
+
+  private edgeFunction(
+    service: ServiceName,
+    props: Partial<nodejs.NodejsFunctionProps> & { environment: Record<string, string> },
+  ): nodejs.NodejsFunction {
+    const id = service.charAt(0).toUpperCase() + service.slice(1);
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    return new nodejs.NodejsFunction(this, id, {
+      ...props,
+      description: `edge-cv-stack ${service} (storage-safe-archive example)`,
+      entry: handlerEntry(service),
+      handler: 'handler',
+      runtime: LAMBDA_RUNTIME,
+      // Pure-JavaScript dependencies only, so Graviton is safe and 20% cheaper per GB-second.
+      architecture: lambda.Architecture.ARM_64,
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+      logGroup,
+      environment: {
+        ...props.environment,
+        LOG_LEVEL,
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAMES[service],
+        METRICS_NAMESPACE,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        minify: true,
+        sourceMap: true,
+        // Bundled CommonJS dependencies call require(); give the ES module one.
+        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        // The runtime ships the AWS SDK v3; the library loads it lazily, so it stays external.
+        externalModules: ['@aws-sdk/*'],
+        forceDockerBundling: false,
+      },
+    });
+  }
+}
+
+/** `s3:GetObject`/`s3:PutObject` on the bucket's objects and `s3:ListBucket` on the bucket. */
+function grantBucketObjects(fn: lambda.Function, bucket: ModelBucket): void {
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:GetObject', 's3:PutObject'],
+      resources: [bucket.bucket.arnForObjects('*')],
+    }),
+  );
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucket.bucketArn] }),
+  );
+}

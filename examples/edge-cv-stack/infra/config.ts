@@ -1,0 +1,94 @@
+/**
+ * The values the stack and the Lambda handlers must agree on, kept in one place so that an
+ * environment variable and the alarm that watches the same quantity can never drift apart.
+ */
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { Node } from 'constructs';
+
+/**
+ * Storage thresholds, as fractions of the Lambda's `/tmp`. The packaging Lambda receives them as
+ * `STORAGE_WARNING_RATIO` / `STORAGE_CRITICAL_RATIO`, and the storage alarms fire on
+ * `StorageUsedRatio >=` the very same numbers.
+ */
+export const STORAGE_THRESHOLDS = { warningRatio: 0.8, criticalRatio: 0.95 } as const;
+
+/** CloudWatch namespace of the EMF metrics the library writes (`METRICS_NAMESPACE`). */
+export const METRICS_NAMESPACE = 'EdgeCvStack';
+
+/** Where producer and consumer see the EFS access point (`EFS_MOUNT_PATH`). */
+export const EFS_MOUNT_PATH = '/mnt/efs';
+
+/** Root directory of the access point inside the file system, and the identity it enforces. */
+export const EFS_ACCESS_POINT = { path: '/lambda', uid: '1000', gid: '1000', permissions: '750' } as const;
+
+/**
+ * The newest Node.js runtime this aws-cdk-lib knows, pinned rather than `NODEJS_LATEST` so a
+ * library upgrade never changes the deployed runtime silently; a test checks it is still newest.
+ */
+export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+/** `POWERTOOLS_SERVICE_NAME` of each function; also the `Service` dimension of its metrics. */
+export const SERVICE_NAMES = {
+  packaging: 'packaging',
+  migration: 'migration',
+  producer: 'producer',
+  consumer: 'consumer',
+} as const;
+
+/** One of the four functions of the example. */
+export type ServiceName = keyof typeof SERVICE_NAMES;
+
+/** Names of the EMF metrics the library emits (namespace {@link METRICS_NAMESPACE}). */
+export const METRIC_NAMES = {
+  availableBytes: 'StorageAvailableBytes',
+  usedRatio: 'StorageUsedRatio',
+  bytesFreed: 'StorageBytesFreed',
+  cleanups: 'CleanupsPerformed',
+  cleanupFailures: 'CleanupFailures',
+  operationDuration: 'OperationDuration',
+} as const;
+
+/**
+ * The bucket's top-level prefixes (seed 004, requirement 5.1). S3 has no folders: these exist as
+ * soon as a first object is written under them, so the stack creates no placeholder objects.
+ */
+export const BUCKET_PREFIXES = { models: 'models/', inputs: 'inputs/', outputs: 'outputs/' } as const;
+
+/** Log level handed to every function (`LOG_LEVEL`). */
+export const LOG_LEVEL = 'INFO';
+
+/** Settings read from CDK context (`cdk.json` or `-c key=value`). */
+export interface StackSettings {
+  /** Prefix of the bucket name `<prefix>-ml-models-bucket` and of the table names. */
+  readonly prefix: string;
+  /**
+   * Keep the bucket and the tables when the stack is deleted (true, the default), or delete them
+   * with it (false; the bucket must be emptied first).
+   */
+  readonly retainData: boolean;
+}
+
+// S3 bucket names: 3..63 characters of [a-z0-9.-]; the suffix takes 17, dots are avoided
+// because they break virtual-hosted-style TLS certificates.
+const PREFIX_PATTERN = /^[a-z0-9][a-z0-9-]{1,44}[a-z0-9]$/;
+
+/**
+ * Reads and checks the stack settings from CDK context.
+ *
+ * @example
+ * const settings = readStackSettings(app.node); // { prefix: 'edge-cv-poc', retainData: true }
+ */
+export function readStackSettings(node: Node): StackSettings {
+  const prefix = String(node.tryGetContext('prefix') ?? 'edge-cv-poc');
+  if (!PREFIX_PATTERN.test(prefix)) {
+    throw new Error(
+      `context "prefix" must be 3-46 lowercase letters, digits or hyphens, starting and ending ` +
+        `with a letter or digit (it becomes the bucket name "${prefix}-ml-models-bucket"); ` +
+        `got "${prefix}". Try: cdk deploy -c prefix=my-team-poc`,
+    );
+  }
+  const rawRetain: unknown = node.tryGetContext('retainData') ?? true;
+  // `-c retainData=false` arrives as the string "false".
+  const retainData = !(rawRetain === false || rawRetain === 'false');
+  return { prefix, retainData };
+}
