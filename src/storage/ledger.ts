@@ -54,20 +54,14 @@ export class DiskLedger {
     return this.#queue.length;
   }
 
-  /** Grants `request` now, queues it, or throws {@link InsufficientStorageError}. */
-  async acquire(request: SpaceRequest): Promise<void> {
+  /**
+   * Grants `request` when it reaches the head of the queue and fits, or rejects with
+   * {@link InsufficientStorageError}: at once when it could never fit or `wait` is false,
+   * otherwise when `timeoutMs` passes. The request joins the queue synchronously, so calls
+   * are served in the order they were made.
+   */
+  acquire(request: SpaceRequest): Promise<void> {
     request.signal?.throwIfAborted();
-    const disk = await readDiskSpace(request.path);
-    const usable = disk.usedBytes + disk.availableBytes;
-    if (request.bytes > usable - request.marginBytes) {
-      // Not even an empty disk could hold it: waiting would only delay the same answer.
-      throw this.#shortage(request, disk, 'more than this disk can ever hold');
-    }
-    if (this.#queue.length === 0 && request.bytes <= this.claimable(disk, request.marginBytes)) {
-      this.reservedBytes += request.bytes;
-      return;
-    }
-    if (!request.wait) throw this.#shortage(request, disk);
     return this.#enqueue(request);
   }
 
@@ -148,15 +142,36 @@ export class DiskLedger {
     let disk: DiskSpace;
     try {
       disk = await readDiskSpace(head.request.path);
-    } catch {
-      return; // The next poll tries again; the waiter's timeout still bounds the wait.
+    } catch (error) {
+      if (!this.#remove(head)) return;
+      head.reject(error); // The disk cannot be read: waiting will not help.
+      this.#pumpAgain = true;
+      return;
     }
     for (let first = this.#queue[0]; first; first = this.#queue[0]) {
-      if (first.request.bytes > this.claimable(disk, first.request.marginBytes)) break;
+      const { bytes, marginBytes, wait } = first.request;
+      if (bytes > disk.usedBytes + disk.availableBytes - marginBytes) {
+        // Not even an empty disk could hold it: waiting would only delay the same answer.
+        this.#remove(first);
+        first.reject(this.#shortage(first.request, disk, 'more than this disk can ever hold'));
+        continue;
+      }
+      if (bytes > this.claimable(disk, marginBytes)) {
+        if (wait) break;
+        this.#remove(first);
+        first.reject(this.#shortage(first.request, disk));
+        continue;
+      }
       this.#queue.shift();
       first.settle();
-      this.reservedBytes += first.request.bytes;
+      this.reservedBytes += bytes;
       first.resolve();
+    }
+    // A request that may not wait fails at once when others are ahead of it (no overtaking).
+    for (const waiter of this.#queue.slice(1)) {
+      if (waiter.request.wait) continue;
+      this.#remove(waiter);
+      waiter.reject(this.#shortage(waiter.request, disk, 'others are waiting ahead of it'));
     }
     this.#stopPollingIfIdle();
   }
@@ -170,7 +185,7 @@ export class DiskLedger {
   #shortage(request: SpaceRequest, disk: DiskSpace, why?: string): InsufficientStorageError {
     const availableBytes = this.claimable(disk, request.marginBytes);
     const wanted = disk.totalBytes - disk.availableBytes + request.bytes + request.marginBytes;
-    const queuedAhead = this.#queue.reduce((sum, w) => sum + w.request.bytes, 0);
+    const queued = this.#queue.reduce((sum, w) => sum + w.request.bytes, 0);
     return new InsufficientStorageError({
       requiredBytes: request.bytes,
       availableBytes,
@@ -184,17 +199,24 @@ export class DiskLedger {
         diskAvailableBytes: disk.availableBytes,
         reservedBytes: this.reservedBytes,
         marginBytes: request.marginBytes,
-        queuedAheadBytes: queuedAhead,
+        queuedBytes: queued,
       },
     });
   }
 }
 
-const LEDGERS_KEY = Symbol.for('storage-safe-archive.disk-ledgers.v1');
+const REGISTRY_KEY = Symbol.for('storage-safe-archive.disk-ledgers.v1');
 
-function ledgers(): Map<string, DiskLedger> {
-  const holder = globalThis as unknown as Record<symbol, Map<string, DiskLedger> | undefined>;
-  return (holder[LEDGERS_KEY] ??= new Map());
+interface Registry {
+  /** Ledgers by device id. */
+  byDevice: Map<string, DiskLedger>;
+  /** Lookups by path, so that every caller for one path awaits the same promise. */
+  byPath: Map<string, Promise<DiskLedger>>;
+}
+
+function registry(): Registry {
+  const holder = globalThis as unknown as Record<symbol, Registry | undefined>;
+  return (holder[REGISTRY_KEY] ??= { byDevice: new Map(), byPath: new Map() });
 }
 
 /** The device id of the disk holding `path`, asking its nearest existing parent if need be. */
@@ -210,7 +232,9 @@ export async function deviceOf(path: string): Promise<string> {
 }
 
 /**
- * The process-wide ledger of the disk holding `path`.
+ * The process-wide ledger of the disk holding `path`. Every call for one path returns the
+ * same promise, so callers reach the ledger's queue in the order they called: that is what
+ * makes reservations first-in, first-out across StorageManager instances.
  *
  * @example
  * ```ts
@@ -218,13 +242,18 @@ export async function deviceOf(path: string): Promise<string> {
  * ledger.reservedBytes; // bytes claimed by every StorageManager on /tmp's disk
  * ```
  */
-export async function ledgerFor(path: string): Promise<DiskLedger> {
-  const dev = await deviceOf(path);
-  const all = ledgers();
-  let ledger = all.get(dev);
-  if (!ledger) {
-    ledger = new DiskLedger();
-    all.set(dev, ledger);
+export function ledgerFor(path: string): Promise<DiskLedger> {
+  const { byDevice, byPath } = registry();
+  let found = byPath.get(path);
+  if (!found) {
+    found = deviceOf(path).then((dev) => {
+      let ledger = byDevice.get(dev);
+      if (!ledger) byDevice.set(dev, (ledger = new DiskLedger()));
+      return ledger;
+    });
+    // A failed lookup (a path on a disk that went away) is asked again next time.
+    found.catch(() => byPath.delete(path));
+    byPath.set(path, found);
   }
-  return ledger;
+  return found;
 }

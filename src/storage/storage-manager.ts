@@ -6,7 +6,7 @@ import type { SpaceEstimate } from '../extract/space-estimate.js';
 import { silentLogger, type StorageLogger } from '../observe/logger.js';
 import type { MetricsEmitter } from '../observe/metrics.js';
 import { readDiskSpace } from './disk-space.js';
-import { ledgerFor } from './ledger.js';
+import { ledgerFor, type DiskLedger } from './ledger.js';
 import { Monitor, type MonitorOptions } from './monitor.js';
 import { removeTree } from './remove-tree.js';
 import { Reservation } from './reservation.js';
@@ -100,13 +100,13 @@ export class StorageManager {
 
   /** Bytes that `ensureSpace` and `reserve` would grant now: free, less outstanding reservations, less the margin. */
   async getReservableSpace(): Promise<number> {
-    const [disk, ledger] = await Promise.all([readDiskSpace(this.path), ledgerFor(this.path)]);
+    const [disk, ledger] = await Promise.all([readDiskSpace(this.path), this.#ledger()]);
     return ledger.claimable(disk, this.reserveBytes);
   }
 
   /** Bytes held by unreleased reservations on this disk, by every manager in the process. */
   async getReservedBytes(): Promise<number> {
-    return (await ledgerFor(this.path)).reservedBytes;
+    return (await this.#ledger()).reservedBytes;
   }
 
   /** Reads the disk: sizes, thresholds in bytes and a non-decreasing timestamp. */
@@ -121,7 +121,7 @@ export class StorageManager {
    */
   async ensureSpace(requiredBytes: number, options: { operation?: string } = {}): Promise<void> {
     parseByteCount('requiredBytes', requiredBytes);
-    const [disk, ledger] = await Promise.all([readDiskSpace(this.path), ledgerFor(this.path)]);
+    const [disk, ledger] = await Promise.all([readDiskSpace(this.path), this.#ledger()]);
     const availableBytes = ledger.claimable(disk, this.reserveBytes);
     if (requiredBytes <= availableBytes) return;
     const error = new InsufficientStorageError({
@@ -145,7 +145,7 @@ export class StorageManager {
     parseByteCount('bytes', bytes);
     const timeoutMs = options.timeoutMs ?? 60_000;
     if (!(timeoutMs >= 0)) throw new ConfigurationError('timeoutMs', 'must be 0 or more (or Infinity)', timeoutMs);
-    const ledger = await ledgerFor(this.path);
+    const ledger = await this.#ledger();
     try {
       await ledger.acquire({
         bytes,
@@ -172,7 +172,7 @@ export class StorageManager {
   async cleanupDirectory(dir: string): Promise<CleanupResult> {
     const { filesRemoved, bytesFreed, failures } = await removeTree(dir, true);
     this.metrics?.cleanup({ bytesFreed, filesRemoved, failures: failures.length });
-    (await ledgerFor(this.path).catch(() => undefined))?.wake();
+    (await this.#ledger().catch(() => undefined))?.wake();
     if (failures.length > 0) {
       const error = new CleanupFailedError(failures, { details: { filesRemoved, bytesFreed } });
       this.logger.error('cleanup failed', { dir, error });
@@ -222,6 +222,10 @@ export class StorageManager {
     return estimateArchiveSpace(archive);
   }
 
+  #ledger(): Promise<DiskLedger> {
+    return ledgerFor(this.path);
+  }
+
   async #runEmergencyCleanups(): Promise<void> {
     for (const cleanup of [...this.#emergencyCleanups]) {
       try {
@@ -230,7 +234,7 @@ export class StorageManager {
         this.logger.error('emergency cleanup failed', { cleanup: cleanup.name || 'anonymous', error });
       }
     }
-    (await ledgerFor(this.path).catch(() => undefined))?.wake();
+    (await this.#ledger().catch(() => undefined))?.wake();
   }
 
   async #reportShortage(error: InsufficientStorageError): Promise<void> {
