@@ -7,7 +7,7 @@ import { serviceName } from '../observe/function-logger.js';
 
 /** The consumer handler, configured from the environment at init. */
 export const handler = createConsumerHandler({
-  mountPath: process.env.EFS_MOUNT_PATH ?? '/mnt/efs',
+  mountPath: process.env.EFS_MOUNT_PATH || '/mnt/efs',
   bucket: process.env.BUCKET_NAME,
   s3: () => createS3Client(),
   service: serviceName('consumer'),
