@@ -52,10 +52,16 @@ export class Network extends Construct {
     this.lambdaSecurityGroup = new ec2.SecurityGroup(this, 'LambdaSecurityGroup', {
       vpc: this.vpc,
       description: 'SG-Lambda: producer and consumer functions that mount EFS',
-      // The isolated subnets route only to the S3 gateway endpoint, so open egress reaches
-      // EFS and S3 and nothing else.
-      allowAllOutbound: true,
+      // Egress is listed, not open: NFS to SG-EFS (added below) and HTTPS, whose only route out
+      // of the isolated subnets is the S3 gateway endpoint. (The S3 prefix-list ID is
+      // region-specific and would need a lookup, which would make synth depend on an account.)
+      allowAllOutbound: false,
     });
+    this.lambdaSecurityGroup.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(443),
+      'HTTPS to S3 via the gateway endpoint',
+    );
 
     this.efsSecurityGroup = new ec2.SecurityGroup(this, 'EfsSecurityGroup', {
       vpc: this.vpc,
@@ -67,5 +73,6 @@ export class Network extends Construct {
       ec2.Port.tcp(2049),
       'NFS from SG-Lambda',
     );
+    this.lambdaSecurityGroup.addEgressRule(this.efsSecurityGroup, ec2.Port.tcp(2049), 'NFS to SG-EFS');
   }
 }

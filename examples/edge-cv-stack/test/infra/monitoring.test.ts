@@ -1,0 +1,113 @@
+// Seed 002, tasks 8.1 and 8.3; issue 8: a dashboard for the packaging storage metrics and the
+// API, and alarms on storage warning/critical, errors and throttles, on the library's EMF names.
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { METRIC_NAMES, STORAGE_THRESHOLDS } from '../../infra/config.js';
+import { functionLogicalId, onlyResource, synthEdgeCvStack, type SynthesizedStack } from './support/synth.js';
+
+let synth: SynthesizedStack;
+let template: Template;
+let dashboard: string;
+
+beforeAll(() => {
+  synth = synthEdgeCvStack();
+  template = synth.template;
+  const body = onlyResource(template, 'AWS::CloudWatch::Dashboard').resource.Properties.DashboardBody;
+  // The body is a Fn::Join of JSON text and references; the literal parts are what we check.
+  dashboard = JSON.stringify(body);
+});
+afterAll(() => synth.dispose());
+
+const SERVICES = ['packaging', 'migration', 'producer', 'consumer'] as const;
+
+describe('EMF metric names', () => {
+  it('are exactly those the library emits', () => {
+    expect(METRIC_NAMES).toEqual({
+      availableBytes: 'StorageAvailableBytes',
+      usedRatio: 'StorageUsedRatio',
+      bytesFreed: 'StorageBytesFreed',
+      cleanups: 'CleanupsPerformed',
+      cleanupFailures: 'CleanupFailures',
+      operationDuration: 'OperationDuration',
+    });
+  });
+});
+
+describe('dashboard', () => {
+  it('is named after the prefix', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'test-edge-cv-stack' });
+  });
+
+  it('shows available bytes, used ratio, cleanups and duration of the packaging function', () => {
+    for (const name of ['StorageAvailableBytes', 'StorageUsedRatio', 'CleanupsPerformed', 'CleanupFailures', 'StorageBytesFreed']) {
+      expect(dashboard).toMatch(new RegExp(`\\[\\\\"EdgeCvStack\\\\",\\\\"${name}\\\\",\\\\"Service\\\\",\\\\"packaging\\\\"`));
+    }
+    expect(dashboard).toContain('SEARCH(');
+    expect(dashboard).toContain('MetricName=\\\\\\"OperationDuration\\\\\\" Service=\\\\\\"packaging\\\\\\"');
+  });
+
+  it('marks the warning and critical ratios on the used-ratio graph', () => {
+    expect(dashboard).toContain(`\\"value\\":${STORAGE_THRESHOLDS.warningRatio}`);
+    expect(dashboard).toContain(`\\"value\\":${STORAGE_THRESHOLDS.criticalRatio}`);
+  });
+
+  it('shows the API requests, errors and latency, and every function', () => {
+    for (const name of ['Count', '4XXError', '5XXError', 'Latency']) {
+      expect(dashboard).toMatch(new RegExp(`\\\\"AWS/ApiGateway\\\\",\\\\"${name}\\\\"`));
+    }
+    for (const service of SERVICES) expect(dashboard).toContain(functionLogicalId(template, service));
+  });
+});
+
+describe('alarms', () => {
+  it('number at least four', () => {
+    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm')).length).toBeGreaterThanOrEqual(4);
+  });
+
+  for (const [level, ratio, envVar] of [
+    ['warning', STORAGE_THRESHOLDS.warningRatio, 'STORAGE_WARNING_RATIO'],
+    ['critical', STORAGE_THRESHOLDS.criticalRatio, 'STORAGE_CRITICAL_RATIO'],
+  ] as const) {
+    it(`fire on StorageUsedRatio >= the ${level} ratio the packaging function is given`, () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'EdgeCvStack',
+        MetricName: 'StorageUsedRatio',
+        Dimensions: [{ Name: 'Service', Value: 'packaging' }],
+        Statistic: 'Maximum',
+        Threshold: ratio,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+      const packaging = template.findResources('AWS::Lambda::Function')[functionLogicalId(template, 'packaging')]!;
+      expect(Number(packaging.Properties.Environment.Variables[envVar])).toBe(ratio);
+    });
+  }
+
+  it('fire on errors and on throttles of every function', () => {
+    for (const service of SERVICES) {
+      const fnRef = { Ref: functionLogicalId(template, service) };
+      for (const metricName of ['Errors', 'Throttles']) {
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'AWS/Lambda',
+          MetricName: metricName,
+          Dimensions: [{ Name: 'FunctionName', Value: fnRef }],
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        });
+      }
+    }
+  });
+
+  it('fire on cleanup failures and on API 5XX answers', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'EdgeCvStack',
+      MetricName: 'CleanupFailures',
+      Threshold: 1,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5XXError',
+      Dimensions: Match.arrayWith([Match.objectLike({ Name: 'ApiName' })]),
+    });
+  });
+});
