@@ -1,1 +1,4 @@
-export {};
+export { repackage } from './repackage.js';
+export type { RepackageOptions, RepackageResult, ExtraEntry } from './repackage.js';
+export { planPackaging } from './plan-packaging.js';
+export type { PackagingPlan, PackagingPlanInput, PackagingStrategy } from './plan-packaging.js';

@@ -251,6 +251,10 @@ export class IncrementalZipper {
 
   async #addStream(source: Readable, name: string, options: ZipEntryOptions): Promise<void> {
     const choice = options.compress ?? this.#options.compression ?? 'auto';
+    // Listen from the start: a source can fail while the sample is being judged, when nothing
+    // else is listening, and an 'error' without a listener would crash the process.
+    const onSourceError = (error: Error) => this.#fail(this.#typeSourceError(error, name));
+    source.on('error', onSourceError);
     let stream = source;
     let compress = choice === 'deflate';
     if (choice === 'auto') {
@@ -263,11 +267,11 @@ export class IncrementalZipper {
         if (options.size !== undefined && options.size !== peeked.head.length) throw this.#sizeMismatch(name, options.size, peeked.head.length);
         return this.#addWholeBuffer(peeked.head, name, options);
       }
-      compress = await this.#deflatePays(peeked.head);
+      compress = await this.#race(this.#deflatePays(peeked.head));
       stream = peeked.rest!;
     }
     this.#currentSource = stream;
-    stream.once('error', (error) => this.#fail(this.#typeSourceError(error, name)));
+    if (stream !== source) stream.on('error', onSourceError);
     const zipOptions = {
       ...this.#entryOptions(options),
       compress,
