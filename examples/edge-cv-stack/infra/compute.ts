@@ -71,20 +71,20 @@ export class Compute extends Construct {
       filesystem: mount,
     } satisfies Partial<nodejs.NodejsFunctionProps>;
 
-    this.producer = this.edgeFunction('producer', {
+    this.producer = edgeFunction(this, 'producer', {
       ...inVpc,
       memorySize: 1024,
       // S3 events invoke asynchronously and may copy a 1 GiB model; API calls end at 29 s anyway.
       timeout: Duration.minutes(5),
       environment: { BUCKET_NAME: bucketName, EFS_MOUNT_PATH },
     });
-    this.consumer = this.edgeFunction('consumer', {
+    this.consumer = edgeFunction(this, 'consumer', {
       ...inVpc,
       memorySize: 1024,
       timeout: Duration.minutes(2),
       environment: { BUCKET_NAME: bucketName, EFS_MOUNT_PATH },
     });
-    this.packaging = this.edgeFunction('packaging', {
+    this.packaging = edgeFunction(this, 'packaging', {
       memorySize: 3008,
       ephemeralStorageSize: Size.mebibytes(8192),
       timeout: Duration.seconds(900),
@@ -94,7 +94,7 @@ export class Compute extends Construct {
         STORAGE_CRITICAL_RATIO: String(STORAGE_THRESHOLDS.criticalRatio),
       },
     });
-    this.migration = this.edgeFunction('migration', {
+    this.migration = edgeFunction(this, 'migration', {
       memorySize: 1024,
       timeout: Duration.seconds(900),
       environment: {
@@ -138,48 +138,62 @@ export class Compute extends Construct {
     props.tables.trainingJobs.grantReadWriteData(this.migration);
     props.tables.models.grantReadWriteData(this.migration);
   }
+}
 
-  private edgeFunction(
-    service: ServiceName,
-    props: Partial<nodejs.NodejsFunctionProps> & { environment: Record<string, string> },
-  ): nodejs.NodejsFunction {
-    const id = service.charAt(0).toUpperCase() + service.slice(1);
-    const logGroup = new logs.LogGroup(this, `${id}Logs`, {
-      retention: logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    return new nodejs.NodejsFunction(this, id, {
-      ...props,
-      description: `edge-cv-stack ${service} (storage-safe-archive example)`,
-      entry: handlerEntry(service),
-      handler: 'handler',
-      runtime: LAMBDA_RUNTIME,
-      // Pure-JavaScript dependencies only, so Graviton is safe and 20% cheaper per GB-second.
-      architecture: lambda.Architecture.ARM_64,
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
-      logGroup,
-      environment: {
-        ...props.environment,
-        LOG_LEVEL,
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAMES[service],
-        METRICS_NAMESPACE,
-        NODE_OPTIONS: '--enable-source-maps',
-      },
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
-        // Bundled CommonJS dependencies call require(); give the ES module one.
-        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-        // The runtime ships the AWS SDK v3; the library loads it lazily, so it stays external.
-        externalModules: ['@aws-sdk/*'],
-        forceDockerBundling: false,
-      },
-    });
-  }
+/** Props of one function besides what {@link edgeFunction} sets for all four. */
+export type EdgeFunctionProps = Partial<nodejs.NodejsFunctionProps> & {
+  /** The function's own environment; the common variables are added. */
+  readonly environment: Record<string, string>;
+};
+
+/**
+ * One of the example's functions with the settings all four share: the pinned runtime, arm64,
+ * a log group kept a month, the common environment, and ESM bundling by the local esbuild.
+ *
+ * @example
+ * const fn = edgeFunction(this, 'consumer', { memorySize: 1024, environment: { BUCKET_NAME } });
+ */
+export function edgeFunction(
+  scope: Construct,
+  service: ServiceName,
+  props: EdgeFunctionProps,
+): nodejs.NodejsFunction {
+  const id = service.charAt(0).toUpperCase() + service.slice(1);
+  const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+    retention: logs.RetentionDays.ONE_MONTH,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  return new nodejs.NodejsFunction(scope, id, {
+    ...props,
+    description: `edge-cv-stack ${service} (storage-safe-archive example)`,
+    entry: handlerEntry(service),
+    handler: 'handler',
+    runtime: LAMBDA_RUNTIME,
+    // Pure-JavaScript dependencies only, so Graviton is safe and 20% cheaper per GB-second.
+    architecture: lambda.Architecture.ARM_64,
+    projectRoot: REPO_ROOT,
+    depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+    logGroup,
+    environment: {
+      ...props.environment,
+      LOG_LEVEL,
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAMES[service],
+      METRICS_NAMESPACE,
+      NODE_OPTIONS: '--enable-source-maps',
+    },
+    bundling: {
+      format: nodejs.OutputFormat.ESM,
+      target: 'node24',
+      mainFields: ['module', 'main'],
+      minify: true,
+      sourceMap: true,
+      // Bundled CommonJS dependencies call require(); give the ES module one.
+      banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      // The runtime ships the AWS SDK v3; the library loads it lazily, so it stays external.
+      externalModules: ['@aws-sdk/*'],
+      forceDockerBundling: false,
+    },
+  });
 }
 
 /** `s3:GetObject`/`s3:PutObject` on the bucket's objects and `s3:ListBucket` on the bucket. */
