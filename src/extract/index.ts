@@ -1,1 +1,22 @@
-export {};
+// The extractor's public surface: the class, its option and result types, the safety policy
+// (pure functions and the limits table) and the random-access sources.
+export * from './types.js';
+export { StreamingExtractor, toPredicate } from './streaming-extractor.js';
+export type { StreamingExtractorOptions, EntriesOptions, ExtractStreamingOptions, EntrySelector } from './streaming-extractor.js';
+export type { ExtractionResult } from './write/extract-to-directory.js';
+export type { ExtractorStorage } from './write/storage-like.js';
+export { getArchiveInfo } from './archive-info.js';
+export type { ArchiveInfo, ArchiveInfoEntry } from './archive-info.js';
+export { estimateArchiveSpace, estimateFromIsize, DISK_BLOCK_BYTES } from './space-estimate.js';
+export type { SpaceEstimate } from './space-estimate.js';
+export { detectFormat } from './detect-format.js';
+export { fileRandomAccessSource, s3RandomAccessSource } from './sources/random-access.js';
+export type { S3RandomAccessSource, S3RandomAccessSourceOptions } from './sources/random-access.js';
+export { DEFAULT_LIMITS, RATIO_GRACE_BYTES, resolveLimits } from './policy/limits.js';
+export type { ExtractionLimits } from './policy/limits.js';
+export { normalizeEntryPath } from './policy/normalize-entry-path.js';
+export { rejectAbsolutePath } from './policy/reject-absolute-path.js';
+export { checkSymlinkTarget, checkHardlinkTarget } from './policy/check-link-target.js';
+export { sanitizeMode } from './policy/sanitize-mode.js';
+export { checkEntry } from './policy/check-entry.js';
+export type { CheckedEntry, LinkPolicy } from './policy/check-entry.js';

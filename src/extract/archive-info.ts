@@ -1,0 +1,111 @@
+import { ExtractionError } from '../errors.js';
+import { throwIfAborted } from './entry-stream.js';
+import { assertWithinLimit, resolveLimits, type ExtractionLimits } from './policy/limits.js';
+import { normalizeEntryPath } from './policy/normalize-entry-path.js';
+import { sanitizeMode } from './policy/sanitize-mode.js';
+import type { RawEntry } from './readers/raw-entry.js';
+import { readTarEntries } from './readers/tar-reader.js';
+import { openZip, readCentralDirectory, zipEntryKind, zipEntryName } from './readers/zip-reader.js';
+import { openArchive } from './sources/open-archive.js';
+import type { ArchiveFormat, ArchiveSource, EntryType } from './types.js';
+
+/** One line of an archive listing. */
+export interface ArchiveInfoEntry {
+  /** Normalised relative path. */
+  path: string;
+  /** What it is. */
+  type: EntryType;
+  /** Uncompressed size (0 for anything but files). */
+  size: number;
+  /** Mode after sanitising. */
+  mode: number;
+  /** Modification time. */
+  mtime: Date;
+  /** For links, when known without reading past the directory (tar: always; zip: never, the target is in the body). */
+  linkTarget?: string;
+}
+
+/** What {@link getArchiveInfo} returns. */
+export interface ArchiveInfo {
+  /** The format, from magic bytes. */
+  format: ArchiveFormat;
+  /** Every entry, in archive order. */
+  entries: ArchiveInfoEntry[];
+  /** Number of entries. */
+  entryCount: number;
+  /** Uncompressed bytes of all files. */
+  totalBytes: number;
+  /** True when the totals come from headers read in full (always, for a listing). */
+  exact: boolean;
+  /** The archive's own size, when known. */
+  compressedBytes?: number;
+}
+
+const REFUSED = new Set(['character-device', 'block-device', 'fifo', 'unknown']);
+
+function describe(raw: Pick<RawEntry, 'name' | 'kind' | 'size' | 'mode' | 'mtime' | 'linkTarget' | 'typeFlag'>, limits: ExtractionLimits): ArchiveInfoEntry | undefined {
+  if (REFUSED.has(raw.kind)) {
+    throw new ExtractionError(`entry is a ${raw.kind}, which is never created`, { reason: 'UNSUPPORTED_ENTRY_TYPE', entryPath: raw.name });
+  }
+  const path = normalizeEntryPath(raw.name, limits);
+  if (path === '') return undefined;
+  const type = raw.kind as EntryType;
+  return {
+    path,
+    type,
+    size: type === 'file' ? raw.size : 0,
+    mode: sanitizeMode(raw.mode, type),
+    mtime: raw.mtime,
+    ...(raw.linkTarget === undefined ? {} : { linkTarget: raw.linkTarget }),
+  };
+}
+
+/**
+ * Lists an archive without writing anything. Names pass the same policy as extraction (a
+ * hostile name fails the listing with the same reason); link targets are listed, not judged.
+ *
+ * @example
+ * ```ts
+ * const info = await getArchiveInfo('model.tar.gz');
+ * console.log(info.format, info.entryCount, info.totalBytes);
+ * ```
+ */
+export async function getArchiveInfo(archive: ArchiveSource, options: { limits?: Partial<ExtractionLimits>; signal?: AbortSignal } = {}): Promise<ArchiveInfo> {
+  const limits = resolveLimits(options.limits);
+  throwIfAborted(options.signal);
+  const opened = await openArchive(archive, limits);
+  const entries: ArchiveInfoEntry[] = [];
+  if (opened.format === 'zip') {
+    const zip = await openZip(opened.source, opened.label);
+    try {
+      for (const record of await readCentralDirectory(zip, limits, opened.label)) {
+        const name = zipEntryName(record);
+        const { kind, mode } = zipEntryKind(record, name);
+        const entry = describe({ name, kind, mode, size: kind === 'file' ? record.uncompressedSize : 0, mtime: record.getLastModDate() }, limits);
+        if (entry !== undefined) entries.push(entry);
+      }
+    } finally {
+      zip.close();
+      await opened.source.close?.();
+    }
+    return summarize('zip', entries, opened.source.size);
+  }
+  for await (const raw of readTarEntries(opened.reader, limits)) {
+    throwIfAborted(options.signal, raw.name);
+    const entry = describe(raw, limits);
+    if (entry !== undefined) entries.push(entry);
+    assertWithinLimit('maxEntries', entries.length, limits.maxEntries, raw.name);
+  }
+  return summarize(opened.format, entries, opened.archiveBytes ?? opened.compressedBytes());
+}
+
+function summarize(format: ArchiveFormat, entries: ArchiveInfoEntry[], compressedBytes: number | undefined): ArchiveInfo {
+  return {
+    format,
+    entries,
+    entryCount: entries.length,
+    totalBytes: entries.reduce((sum, e) => sum + e.size, 0),
+    exact: true,
+    ...(compressedBytes === undefined ? {} : { compressedBytes }),
+  };
+}

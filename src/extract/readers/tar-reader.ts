@@ -1,0 +1,188 @@
+// Reads a tar stream (ustar, GNU, PAX, v7) one entry at a time from a pull-based ByteReader.
+// The next header is only read once the previous body has been consumed or skipped, so the
+// consumer's pace is the reader's pace.
+import { Readable } from 'node:stream';
+import { ExtractionError, isStorageError } from '../../errors.js';
+import { assertWithinLimit, type ExtractionLimits } from '../policy/limits.js';
+import type { ByteReader } from './byte-reader.js';
+import type { RawEntry } from './raw-entry.js';
+import { BLOCK_SIZE, decodeTarHeader, parsePaxRecords, type TarHeader } from './tar-header.js';
+
+/** More metadata records than this in a row before one entry is not an archive, it is an attack. */
+const MAX_CONSECUTIVE_METADATA = 16;
+const BODY_CHUNK = 256 * 1024;
+
+function corrupt(message: string, entryPath?: string, cause?: unknown): ExtractionError {
+  return new ExtractionError(message, {
+    reason: 'CORRUPT',
+    ...(entryPath === undefined ? {} : { entryPath }),
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+/** Wraps a low-level read failure (zlib's "unexpected end of file") as `CORRUPT`, keeping ours as they are. */
+export function asExtractionError(error: unknown, entryPath?: string): unknown {
+  if (isStorageError(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return corrupt(`archive could not be read: ${message}`, entryPath, error);
+}
+
+function padding(size: number): number {
+  return (BLOCK_SIZE - (size % BLOCK_SIZE)) % BLOCK_SIZE;
+}
+
+interface Pending {
+  pax?: Record<string, string>;
+  longName?: string;
+  longLink?: string;
+}
+
+/**
+ * Yields each entry of a tar. A body not consumed by the time the next entry is asked for is
+ * skipped (on a file, without reading it). The reader is closed when the generator ends,
+ * however it ends.
+ *
+ * @example
+ * ```ts
+ * for await (const raw of readTarEntries(reader, DEFAULT_LIMITS)) console.log(raw.name);
+ * ```
+ */
+export async function* readTarEntries(
+  reader: ByteReader,
+  limits: Pick<ExtractionLimits, 'maxMetadataBytes'>,
+): AsyncGenerator<RawEntry, void, undefined> {
+  let pending: Pending = {};
+  let metadataInARow = 0;
+  let bodyLeft = 0;
+  let paddingLeft = 0;
+  let current = '';
+  let activeBody: Readable | undefined;
+  try {
+    for (;;) {
+      if (activeBody !== undefined && !activeBody.destroyed && !activeBody.readableEnded) {
+        // The caller moved on without finishing the body: stop it and skip what is left.
+        activeBody.destroy();
+      }
+      activeBody = undefined;
+      const toSkip = bodyLeft + paddingLeft;
+      if (toSkip > 0) {
+        const skipped = await reader.skip(toSkip).catch((e: unknown) => Promise.reject(asExtractionError(e, current)));
+        if (skipped < bodyLeft) throw corrupt(`archive ends inside an entry's body (${bodyLeft - skipped} bytes missing)`, current);
+        bodyLeft = paddingLeft = 0;
+      }
+      const block = await reader.readExactly(BLOCK_SIZE).catch((e: unknown) => Promise.reject(asExtractionError(e, current)));
+      if (block.length === 0) throw corrupt('archive ends without its end-of-archive blocks (truncated?)', current || undefined);
+      if (block.length < BLOCK_SIZE) throw corrupt(`archive ends inside a header (${block.length} of ${BLOCK_SIZE} bytes)`, current || undefined);
+      const header = decodeTarHeader(block);
+      if (header === null) return; // end-of-archive marker; what follows is padding
+      if (isMetadata(header)) {
+        if (++metadataInARow > MAX_CONSECUTIVE_METADATA) {
+          throw corrupt(`more than ${MAX_CONSECUTIVE_METADATA} metadata records in a row`, header.name);
+        }
+        assertWithinLimit('maxMetadataBytes', header.size, limits.maxMetadataBytes, header.name);
+        const body = await reader.readExactly(header.size);
+        if (body.length < header.size) throw corrupt('archive ends inside a metadata record', header.name);
+        if ((await reader.skip(padding(header.size))) < padding(header.size)) throw corrupt('archive ends inside a metadata record', header.name);
+        applyMetadata(pending, header, body);
+        continue;
+      }
+      metadataInARow = 0;
+      const entry = buildEntry(header, pending);
+      pending = {};
+      current = entry.name;
+      bodyLeft = entry.kind === 'file' || entry.kind === 'unknown' ? entry.size : header.size;
+      paddingLeft = padding(bodyLeft);
+      const name = entry.name;
+      const size = bodyLeft;
+      let opened = false;
+      yield {
+        ...entry,
+        openBody: () => {
+          if (opened) throw new Error(`body of ${name} opened twice`);
+          opened = true;
+          activeBody = new Readable({
+            highWaterMark: BODY_CHUNK,
+            read() {
+              if (bodyLeft === 0) {
+                this.push(null);
+                return;
+              }
+              reader.readUpTo(Math.min(bodyLeft, BODY_CHUNK)).then(
+                (chunk) => {
+                  if (chunk === null) {
+                    this.destroy(corrupt(`archive ends inside the body: ${bodyLeft} of ${size} bytes missing`, name));
+                    return;
+                  }
+                  bodyLeft -= chunk.length;
+                  this.push(chunk);
+                  if (bodyLeft === 0) this.push(null);
+                },
+                (error: unknown) => this.destroy(asExtractionError(error, name) as Error),
+              );
+            },
+          });
+          return activeBody;
+        },
+      };
+    }
+  } finally {
+    activeBody?.destroy();
+    await reader.close();
+  }
+}
+
+function isMetadata(header: TarHeader): boolean {
+  return header.kind === 'pax' || header.kind === 'pax-global' || header.kind === 'gnu-long-name' || header.kind === 'gnu-long-link';
+}
+
+function applyMetadata(pending: Pending, header: TarHeader, body: Buffer): void {
+  switch (header.kind) {
+    case 'pax':
+      pending.pax = { ...pending.pax, ...parsePaxRecords(body, header.name) };
+      break;
+    case 'pax-global':
+      // Global records would rename every later entry; we validate them but apply none.
+      parsePaxRecords(body, header.name);
+      break;
+    case 'gnu-long-name':
+      pending.longName = nulTerminated(body);
+      break;
+    case 'gnu-long-link':
+      pending.longLink = nulTerminated(body);
+      break;
+    default:
+      break;
+  }
+}
+
+function nulTerminated(body: Buffer): string {
+  const end = body.indexOf(0);
+  return body.toString('utf8', 0, end === -1 ? body.length : end);
+}
+
+function buildEntry(header: TarHeader, pending: Pending): Omit<RawEntry, 'openBody'> {
+  const pax = pending.pax ?? {};
+  // Later, more specific sources win: PAX over GNU long names over the header fields. The
+  // safety policy sees only this final name.
+  const name = pax.path ?? pending.longName ?? header.name;
+  const linkTarget = pax.linkpath ?? pending.longLink ?? header.linkName;
+  let size = header.size;
+  if (pax.size !== undefined) {
+    if (!/^\d+$/.test(pax.size) || !Number.isSafeInteger(Number(pax.size))) {
+      throw corrupt(`PAX size is not a non-negative integer (${JSON.stringify(pax.size)})`, name);
+    }
+    size = Number(pax.size);
+  }
+  let mtimeSeconds = header.mtimeSeconds;
+  if (pax.mtime !== undefined && Number.isFinite(Number(pax.mtime))) mtimeSeconds = Number(pax.mtime);
+  const kind = header.kind as RawEntry['kind'];
+  return {
+    name,
+    kind,
+    size,
+    mode: header.mode,
+    mtime: new Date(mtimeSeconds * 1000),
+    ...(kind === 'symlink' || kind === 'hardlink' ? { linkTarget } : {}),
+    ...(kind === 'unknown' ? { typeFlag: header.typeFlag } : {}),
+  };
+}

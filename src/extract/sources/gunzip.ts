@@ -1,0 +1,66 @@
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { assertRatio } from '../policy/limits.js';
+
+/** Counts the bytes that flow through, so the ratio can be judged against what was really read. */
+export class ByteCounter extends Transform {
+  /** Bytes seen so far. */
+  bytes = 0;
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null, data?: Buffer) => void): void {
+    this.bytes += chunk.length;
+    callback(null, chunk);
+  }
+}
+
+/** A gunzip whose output is checked against the decompression-ratio limit as it goes. */
+export interface CheckedGunzip {
+  /** Uncompressed chunks, in order. Throws the limit or zlib's error. */
+  chunks: AsyncIterator<Buffer>;
+  /** Compressed bytes read so far. */
+  compressedBytes(): number;
+  /** Stops everything (source included). */
+  destroy(): Promise<void>;
+}
+
+/**
+ * Gunzips `source` (concatenated members are read through, as zlib does by default) and
+ * checks the overall ratio of uncompressed to compressed bytes after every chunk.
+ *
+ * @example
+ * ```ts
+ * const { chunks } = checkedGunzip(createReadStream('model.tar.gz'), 1000);
+ * ```
+ */
+export function checkedGunzip(source: Readable, maxRatio: number): CheckedGunzip {
+  const counter = new ByteCounter();
+  const gunzip = createGunzip({ chunkSize: 64 * 1024 });
+  // pipeline owns the error handling: a failure anywhere destroys every stage, and the
+  // iterator below rethrows it. The promise is observed so nothing is ever unhandled.
+  const done = pipeline(source, counter, gunzip).catch(() => undefined);
+  const inner = gunzip[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let produced = 0;
+  const chunks: AsyncIterator<Buffer> = {
+    async next() {
+      const result = await inner.next();
+      if (!result.done) {
+        produced += result.value.length;
+        assertRatio(produced, counter.bytes, maxRatio);
+      }
+      return result;
+    },
+    async return() {
+      source.destroy();
+      gunzip.destroy();
+      await done;
+      return { done: true, value: undefined };
+    },
+  };
+  return {
+    chunks,
+    compressedBytes: () => counter.bytes,
+    async destroy() {
+      await chunks.return?.();
+    },
+  };
+}

@@ -1,0 +1,180 @@
+// Turns whatever the caller gave (a path, a Readable, a RandomAccessSource) into what a
+// reader needs: pull-based tar bytes for tar and tar.gz, random access for zip.
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { ExtractionError } from '../../errors.js';
+import { DETECT_BYTES, detectFormat } from '../detect-format.js';
+import type { ExtractionLimits } from '../policy/limits.js';
+import { ChunkByteReader, FileByteReader, type ByteReader } from '../readers/byte-reader.js';
+import type { ArchiveFormat, ArchiveSource, RandomAccessSource } from '../types.js';
+import { checkedGunzip, ByteCounter } from './gunzip.js';
+
+const READ_CHUNK = 256 * 1024;
+
+/** An archive ready for its reader. */
+export type OpenedArchive =
+  | {
+      format: 'tar' | 'tar.gz';
+      /** The uncompressed tar bytes. */
+      reader: ByteReader;
+      /** Compressed (archive) bytes read so far. */
+      compressedBytes(): number;
+      /** The archive's size in bytes, when known. */
+      archiveBytes: number | undefined;
+      /** A label for messages. */
+      label: string | undefined;
+    }
+  | {
+      format: 'zip';
+      /** Random access to the zip's bytes. */
+      source: RandomAccessSource;
+      /** A label for messages. */
+      label: string | undefined;
+    };
+
+/** True when `value` looks like a {@link RandomAccessSource} rather than a stream or a path. */
+export function isRandomAccessSource(value: ArchiveSource): value is RandomAccessSource {
+  return typeof value === 'object' && value !== null && typeof (value as RandomAccessSource).createReadStream === 'function' && typeof (value as RandomAccessSource).size === 'number' && !(value instanceof Readable);
+}
+
+/** Describes an archive source for messages: its path or name. */
+export function describeSource(archive: ArchiveSource): string | undefined {
+  if (typeof archive === 'string') return archive;
+  if (isRandomAccessSource(archive)) return archive.name;
+  return undefined;
+}
+
+/**
+ * Reads the first bytes of a stream and gives back an iterator that still yields them:
+ * nothing is lost to detection.
+ */
+async function peekStream(stream: Readable, want: number): Promise<{ head: Buffer; chunks: AsyncIterator<Buffer> }> {
+  const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const seen: Buffer[] = [];
+  let have = 0;
+  let ended = false;
+  while (have < want) {
+    const next = await iterator.next();
+    if (next.done) {
+      ended = true;
+      break;
+    }
+    const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value as Uint8Array);
+    seen.push(chunk);
+    have += chunk.length;
+  }
+  const head = Buffer.concat(seen, have);
+  let replayed = false;
+  const chunks: AsyncIterator<Buffer> = {
+    async next() {
+      if (!replayed) {
+        replayed = true;
+        if (head.length > 0) return { done: false, value: head };
+      }
+      if (ended) return { done: true, value: undefined };
+      return iterator.next();
+    },
+    async return() {
+      stream.destroy();
+      await iterator.return?.();
+      return { done: true, value: undefined };
+    },
+  };
+  return { head, chunks };
+}
+
+function iteratorToReadable(chunks: AsyncIterator<Buffer>): Readable {
+  return Readable.from({ [Symbol.asyncIterator]: () => chunks }, { objectMode: false });
+}
+
+function notRandomAccess(label: string | undefined): ExtractionError {
+  return new ExtractionError('a zip cannot be read from a stream: its directory is at the end', {
+    reason: 'UNSUPPORTED_FORMAT',
+    ...(label === undefined ? {} : { archivePath: label }),
+    suggestion: 'pass a file path, or a RandomAccessSource such as s3RandomAccessSource() for an object in S3',
+  });
+}
+
+/** The tar and tar.gz half of {@link openArchive}, from a stream of archive bytes. */
+function openTarStream(format: ArchiveFormat, chunks: AsyncIterator<Buffer>, limits: ExtractionLimits, label: string | undefined, archiveBytes: number | undefined): OpenedArchive {
+  if (format === 'tar.gz') {
+    const gunzip = checkedGunzip(iteratorToReadable(chunks), limits.maxCompressionRatio);
+    return { format, reader: new ChunkByteReader(gunzip.chunks), compressedBytes: gunzip.compressedBytes, archiveBytes, label };
+  }
+  const counter = new ByteCounter();
+  const counted: AsyncIterator<Buffer> = {
+    async next() {
+      const result = await chunks.next();
+      if (!result.done) counter.bytes += result.value.length;
+      return result;
+    },
+    return: async () => (await chunks.return?.()) ?? { done: true, value: undefined },
+  };
+  return { format: 'tar', reader: new ChunkByteReader(counted), compressedBytes: () => counter.bytes, archiveBytes, label };
+}
+
+/**
+ * Opens an archive for reading: detects the format from its first bytes and sets up the
+ * matching byte source. The caller closes what it gets (the reader's `close()`).
+ *
+ * @example
+ * ```ts
+ * const opened = await openArchive('model.tar.gz', DEFAULT_LIMITS);
+ * ```
+ */
+export async function openArchive(archive: ArchiveSource, limits: ExtractionLimits): Promise<OpenedArchive> {
+  const label = describeSource(archive);
+  if (typeof archive === 'string') {
+    const handle = await open(archive, 'r');
+    try {
+      const { size } = await handle.stat();
+      const head = Buffer.alloc(Math.min(DETECT_BYTES, size));
+      await handle.read(head, 0, head.length, 0);
+      const format = detectFormat(head, label);
+      if (format === 'zip') {
+        await handle.close();
+        return { format, source: fileRangeSource(archive, size), label };
+      }
+      if (format === 'tar') {
+        const reader = new FileByteReader(handle, size);
+        return { format, reader, compressedBytes: () => reader.position, archiveBytes: size, label };
+      }
+      const stream = handle.createReadStream({ highWaterMark: READ_CHUNK, autoClose: true });
+      return openTarStream(format, stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>, limits, label, size);
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      throw error;
+    }
+  }
+  if (isRandomAccessSource(archive)) {
+    const headStream = archive.createReadStream(0, Math.min(DETECT_BYTES, archive.size));
+    const { head } = await peekStream(headStream, DETECT_BYTES);
+    headStream.destroy();
+    const format = detectFormat(head.subarray(0, DETECT_BYTES), label);
+    if (format === 'zip') return { format, source: archive, label };
+    const whole = archive.createReadStream(0, archive.size);
+    return openTarStream(format, whole[Symbol.asyncIterator]() as AsyncIterator<Buffer>, limits, label, archive.size);
+  }
+  const { head, chunks } = await peekStream(archive, DETECT_BYTES);
+  let format: ArchiveFormat;
+  try {
+    format = detectFormat(head.subarray(0, DETECT_BYTES), label);
+    if (format === 'zip') throw notRandomAccess(label);
+  } catch (error) {
+    await chunks.return?.();
+    throw error;
+  }
+  return openTarStream(format, chunks, limits, label, undefined);
+}
+
+/** A {@link RandomAccessSource} over a local file of known size, opened per range (yauzl reads few ranges). */
+export function fileRangeSource(path: string, size: number): RandomAccessSource & { localPath: string } {
+  return {
+    size,
+    name: path,
+    localPath: path,
+    createReadStream: (start, end) =>
+      end <= start ? Readable.from([]) : createReadStream(path, { start, end: end - 1, highWaterMark: READ_CHUNK }),
+  };
+}

@@ -1,0 +1,192 @@
+import picomatch from 'picomatch';
+import type { ProgressListener } from '../observe/progress.js';
+import { iterateEntries } from './entry-stream.js';
+import type { LinkPolicy } from './policy/check-entry.js';
+import { resolveLimits, type ExtractionLimits } from './policy/limits.js';
+import { getArchiveInfo, type ArchiveInfo } from './archive-info.js';
+import { estimateArchiveSpace } from './space-estimate.js';
+import type { ArchiveEntry, ArchiveSource } from './types.js';
+import { extractToDirectory, type ExtractionResult } from './write/extract-to-directory.js';
+import type { ExtractorStorage } from './write/storage-like.js';
+import { isRandomAccessSource } from './sources/open-archive.js';
+
+/** Options of a {@link StreamingExtractor}; each call can override `limits`, `signal` and `onProgress`. */
+export interface StreamingExtractorOptions {
+  /** Ceilings (merged over {@link DEFAULT_LIMITS}). */
+  limits?: Partial<ExtractionLimits>;
+  /** `'within-destination'` (default): links allowed when they stay inside; `'reject'`: no links at all. */
+  links?: LinkPolicy;
+  /** Where free space is asked (a `StorageManager`); default: the destination's disk via `fs.statfs`. */
+  storage?: ExtractorStorage;
+  /** Receives progress. */
+  onProgress?: ProgressListener;
+  /** Cancels every operation of this extractor. */
+  signal?: AbortSignal;
+}
+
+/** Options of one {@link StreamingExtractor.entries} call. */
+export interface EntriesOptions {
+  /** Limits for this call only. */
+  limits?: Partial<ExtractionLimits>;
+  /** Cancels this call. */
+  signal?: AbortSignal;
+}
+
+/** Options of one {@link StreamingExtractor.extractStreaming} call. */
+export interface ExtractStreamingOptions {
+  /** Runs after each file is written and closed; it may read, move or delete the file. */
+  cleanupCallback?: (entry: ArchiveEntry, path: string) => void | Promise<void>;
+  /** Entries for which it returns false are skipped, their bodies never written. */
+  filter?: (entry: ArchiveEntry) => boolean;
+  /** Extract into a staging folder beside `destDir` and rename it into place at the end. */
+  atomic?: boolean;
+  /** Limits for this call only. */
+  limits?: Partial<ExtractionLimits>;
+  /** Cancels this call; everything it created is removed. */
+  signal?: AbortSignal;
+  /** Receives progress for this call. */
+  onProgress?: ProgressListener;
+}
+
+/** Glob patterns (picomatch syntax, matched against the normalised entry path) or a predicate. */
+export type EntrySelector = string | readonly string[] | ((entry: ArchiveEntry) => boolean);
+
+/**
+ * Streams tar, tar.gz and zip archives one entry at a time, safely: every name, link and
+ * size is checked against a policy before anything is written, nothing is written outside
+ * the destination or through a link, and any failure removes what the call created.
+ *
+ * @example
+ * ```ts
+ * const extractor = new StreamingExtractor({ links: 'reject' });
+ * const result = await extractor.extractStreaming('model.tar.gz', '/tmp/model');
+ * console.log(result.files, result.bytesWritten);
+ * ```
+ */
+export class StreamingExtractor {
+  private readonly options: StreamingExtractorOptions;
+
+  constructor(options: StreamingExtractorOptions = {}) {
+    resolveLimits(options.limits);
+    this.options = options;
+  }
+
+  private limits(override: Partial<ExtractionLimits> | undefined): ExtractionLimits {
+    return resolveLimits({ ...this.options.limits, ...override });
+  }
+
+  private signal(override: AbortSignal | undefined): AbortSignal | undefined {
+    const own = this.options.signal;
+    if (own === undefined) return override;
+    if (override === undefined) return own;
+    return AbortSignal.any([own, override]);
+  }
+
+  /**
+   * Yields the entries one at a time without writing anything. Consume each `body` (or call
+   * `skip()`) before asking for the next; an unconsumed body is skipped for you. Breaking out
+   * of the loop closes the archive.
+   *
+   * @example
+   * ```ts
+   * for await (const entry of extractor.entries('model.tar.gz')) {
+   *   if (entry.type === 'file') await pipeline(entry.body, createWriteStream(`/tmp/${basename(entry.path)}`));
+   * }
+   * ```
+   */
+  async *entries(archive: ArchiveSource, options: EntriesOptions = {}): AsyncGenerator<ArchiveEntry, void, undefined> {
+    const signal = this.signal(options.signal);
+    yield* iterateEntries(archive, { limits: this.limits(options.limits), links: this.options.links ?? 'within-destination', ...(signal ? { signal } : {}) });
+  }
+
+  /**
+   * Extracts every entry (or those `filter` keeps) under `destDir`, checking free space before
+   * and during. On failure, removes what it created and rejects.
+   *
+   * @example
+   * ```ts
+   * await extractor.extractStreaming('model.tar.gz', '/tmp/model', {
+   *   cleanupCallback: async (entry, path) => { await upload(path); await rm(path); },
+   * });
+   * ```
+   */
+  async extractStreaming(archive: ArchiveSource, destDir: string, options: ExtractStreamingOptions = {}): Promise<ExtractionResult> {
+    const limits = this.limits(options.limits);
+    const signal = this.signal(options.signal);
+    const onProgress = options.onProgress ?? this.options.onProgress;
+    let expectedBytes: number | undefined;
+    let expectedEntries: number | undefined;
+    // Only sources that can be read twice are estimated up front; a stream is checked as it goes.
+    if (limits.maxTotalBytes === 'free-space' && (typeof archive === 'string' || isRandomAccessSource(archive))) {
+      const estimate = await estimateArchiveSpace(archive, { limits });
+      expectedEntries = estimate.entries;
+      // With a filter only a zip can say in advance how much will be kept; otherwise the
+      // per-entry and running checks do the work.
+      if (options.filter === undefined) expectedBytes = estimate.diskBytes ?? estimate.bytes;
+      else if (estimate.format === 'zip' && estimate.exact) {
+        const info = await getArchiveInfo(archive, { limits });
+        expectedBytes = info.entries.filter((e) => options.filter?.(asInfoEntry(e)) ?? true).reduce((sum, e) => sum + e.size, 0);
+      }
+    }
+    return extractToDirectory(archive, destDir, {
+      limits,
+      links: this.options.links ?? 'within-destination',
+      ...(this.options.storage ? { storage: this.options.storage } : {}),
+      ...(signal ? { signal } : {}),
+      ...(onProgress ? { onProgress } : {}),
+      ...(options.filter ? { filter: options.filter } : {}),
+      ...(options.cleanupCallback ? { cleanupCallback: options.cleanupCallback } : {}),
+      ...(options.atomic ? { atomic: true } : {}),
+      ...(expectedBytes === undefined ? {} : { expectedBytes }),
+      ...(expectedEntries === undefined ? {} : { expectedEntries }),
+    });
+  }
+
+  /**
+   * Extracts only the entries matching `selector` (globs against the entry path, or a
+   * predicate); the bodies of the others are skipped unwritten (for a zip, unread).
+   *
+   * @example
+   * ```ts
+   * await extractor.extractSelective('model.zip', '/tmp/model', ['*.json', 'compiled.params.*']);
+   * ```
+   */
+  async extractSelective(archive: ArchiveSource, destDir: string, selector: EntrySelector, options: Omit<ExtractStreamingOptions, 'filter'> = {}): Promise<ExtractionResult> {
+    return this.extractStreaming(archive, destDir, { ...options, filter: toPredicate(selector) });
+  }
+
+  /**
+   * Lists the archive without writing: format, entries, count, total bytes and whether the
+   * totals are exact. A zip's central directory alone is read; a tar.gz is streamed through.
+   *
+   * @example
+   * ```ts
+   * const info = await extractor.getArchiveInfo('model.zip');
+   * console.log(info.entryCount, info.totalBytes);
+   * ```
+   */
+  async getArchiveInfo(archive: ArchiveSource, options: EntriesOptions = {}): Promise<ArchiveInfo> {
+    const signal = this.signal(options.signal);
+    return getArchiveInfo(archive, { limits: this.limits(options.limits), ...(signal ? { signal } : {}) });
+  }
+}
+
+function asInfoEntry(entry: { path: string; type: ArchiveEntry['type']; size: number; mode: number; mtime: Date; linkTarget?: string }): ArchiveEntry {
+  return { ...entry, body: undefined as never, skip: async () => undefined };
+}
+
+/**
+ * Turns glob patterns or a predicate into a predicate over entries. A folder also matches
+ * when a pattern would match something inside it, so `models/**` keeps `models/`.
+ *
+ * @example
+ * ```ts
+ * toPredicate(['*.json'])({ path: 'a.json' } as ArchiveEntry); // true
+ * ```
+ */
+export function toPredicate(selector: EntrySelector): (entry: ArchiveEntry) => boolean {
+  if (typeof selector === 'function') return selector;
+  const patterns = typeof selector === 'string' ? [selector] : [...selector];
+  const isMatch = picomatch(patterns, { dot: true });
+  return (entry) => isMatch(entry.path) || (entry.type === 'directory' && isMatch(`${entry.path}/`));
+}

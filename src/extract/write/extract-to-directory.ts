@@ -1,0 +1,193 @@
+// The writer: takes checked entries from iterateEntries() and creates them under a
+// destination, tracking everything it creates so any failure removes exactly that.
+import { randomBytes } from 'node:crypto';
+import { chmod, lstat, lutimes, mkdir, readdir, realpath, rename, utimes } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { CleanupFailedError, ConfigurationError } from '../../errors.js';
+import { toInsufficientStorageError } from '../../storage/disk-space.js';
+import type { ProgressListener } from '../../observe/progress.js';
+import { iterateEntries, throwIfAborted, type IteratedEntry } from '../entry-stream.js';
+import { ExtractionProgress } from '../extraction-progress.js';
+import type { LinkPolicy } from '../policy/check-entry.js';
+import type { ExtractionLimits } from '../policy/limits.js';
+import type { ArchiveEntry, ArchiveSource } from '../types.js';
+import { CreatedPaths } from './created-paths.js';
+import { createDirectory, createFileExclusive, createHardlink, createSymlink, prepareParents, type WriteTarget } from './safe-create.js';
+import { SpaceGuard } from './space-guard.js';
+import { diskStorage, type ExtractorStorage } from './storage-like.js';
+
+/** What {@link extractToDirectory} needs (the extractor fills it from its own and the call's options). */
+export interface ExtractToDirectoryOptions {
+  limits: ExtractionLimits;
+  links: LinkPolicy;
+  storage?: ExtractorStorage;
+  signal?: AbortSignal;
+  onProgress?: ProgressListener;
+  filter?: (entry: ArchiveEntry) => boolean;
+  cleanupCallback?: (entry: ArchiveEntry, path: string) => void | Promise<void>;
+  atomic?: boolean;
+  /** Bytes the extraction is expected to write, checked against free space before anything is written. */
+  expectedBytes?: number;
+  /** Entries in all, when known (for progress). */
+  expectedEntries?: number;
+}
+
+/** What an extraction did. */
+export interface ExtractionResult {
+  /** Entries read (written or skipped). */
+  entries: number;
+  /** Regular files written. */
+  files: number;
+  /** Folders created or confirmed. */
+  directories: number;
+  /** Symbolic and hard links created. */
+  links: number;
+  /** Bytes of file content written. */
+  bytesWritten: number;
+  /** Entries left out by the filter or the patterns. */
+  skipped: number;
+  /** Wall time. */
+  durationMs: number;
+}
+
+/** Counts written bytes into the space guard and the progress. */
+function meter(guard: SpaceGuard, progress: ExtractionProgress, entry: IteratedEntry): Transform {
+  let left = entry.size;
+  return new Transform({
+    highWaterMark: 256 * 1024,
+    transform(chunk: Buffer, _encoding, callback) {
+      left -= chunk.length;
+      progress.addBytes(chunk.length, entry.path);
+      progress.diskUsage += chunk.length;
+      guard.onWritten(chunk.length, Math.max(0, left)).then(
+        () => callback(null, chunk),
+        (error: unknown) => callback(error as Error),
+      );
+    },
+  });
+}
+
+async function isEmptyOrAbsent(path: string): Promise<boolean> {
+  try {
+    return (await readdir(path)).length === 0;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw error;
+  }
+}
+
+/**
+ * Extracts `archive` under `destDir`. On any failure everything it created is removed and the
+ * error is rethrown (a full disk as {@link InsufficientStorageError}); if removal itself fails,
+ * a {@link CleanupFailedError} whose `cause` is the original error.
+ *
+ * @example
+ * ```ts
+ * await extractToDirectory('model.tar.gz', '/tmp/model', { limits: DEFAULT_LIMITS, links: 'within-destination' });
+ * ```
+ */
+export async function extractToDirectory(archive: ArchiveSource, destDir: string, options: ExtractToDirectoryOptions): Promise<ExtractionResult> {
+  const started = Date.now();
+  const destination = resolve(destDir);
+  const operation = `extracting ${typeof archive === 'string' ? basename(archive) : 'an archive'} to ${destination}`;
+  const created = new CreatedPaths();
+  const progress = new ExtractionProgress(options.onProgress, 'extracting');
+  progress.totalBytes = options.expectedBytes;
+  progress.totalFiles = options.expectedEntries;
+  const result: ExtractionResult = { entries: 0, files: 0, directories: 0, links: 0, bytesWritten: 0, skipped: 0, durationMs: 0 };
+  const storage = options.storage ?? diskStorage(destination);
+  const guard = new SpaceGuard(storage, destination, operation, options.expectedBytes);
+  try {
+    throwIfAborted(options.signal);
+    if (options.atomic === true && !(await isEmptyOrAbsent(destination))) {
+      throw new ConfigurationError('atomic', 'needs a destination that is absent or empty', destination);
+    }
+    if (options.expectedBytes !== undefined) await guard.checkBefore(options.expectedBytes);
+    const firstCreated = await mkdir(dirname(destination), { recursive: true });
+    if (firstCreated !== undefined) created.add(firstCreated, 'tree');
+    let writeRoot = destination;
+    if (options.atomic === true) {
+      writeRoot = join(dirname(destination), `.${basename(destination)}.staging-${randomBytes(6).toString('hex')}`);
+      await mkdir(writeRoot, { mode: 0o700 });
+      created.add(writeRoot, 'tree');
+    } else if ((await lstat(destination).catch(() => undefined)) === undefined) {
+      await mkdir(destination, { mode: 0o755 });
+      created.add(destination, 'tree');
+    }
+    const target: WriteTarget = { root: await realpath(writeRoot), created };
+    const extractedFiles = new Set<string>();
+    const folderTimes: Array<{ path: string; mode: number; mtime: Date }> = [];
+    for await (const entry of iterateEntries(archive, { limits: options.limits, links: options.links, ...(options.signal ? { signal: options.signal } : {}) })) {
+      result.entries++;
+      if (options.filter !== undefined && !options.filter(entry)) {
+        result.skipped++;
+        await entry.skip();
+        continue;
+      }
+      const path = await prepareParents(target, entry.path);
+      switch (entry.type) {
+        case 'directory':
+          await createDirectory(target, path, entry.rawName);
+          folderTimes.push({ path, mode: entry.mode, mtime: entry.mtime });
+          result.directories++;
+          break;
+        case 'file': {
+          await guard.checkEntry(entry.size);
+          const handle = await createFileExclusive(target, path, entry.rawName);
+          try {
+            // Mode through the descriptor (never a path that could be swapped); the stream owns
+            // and closes the descriptor; times last, with lutimes so a link is never followed.
+            await handle.chmod(entry.mode);
+            await pipeline(entry.body, meter(guard, progress, entry), handle.createWriteStream({ highWaterMark: 256 * 1024 }));
+          } finally {
+            await handle.close().catch(() => undefined);
+          }
+          await lutimes(path, entry.mtime, entry.mtime);
+          extractedFiles.add(path);
+          result.files++;
+          result.bytesWritten += entry.size;
+          if (options.cleanupCallback !== undefined) {
+            await options.cleanupCallback(entry, path);
+            if ((await lstat(path).catch(() => undefined)) === undefined) {
+              progress.diskUsage -= entry.size;
+              progress.cleanupPerformed = true;
+              extractedFiles.delete(path);
+            }
+          }
+          break;
+        }
+        case 'symlink':
+          await createSymlink(target, path, entry.rawName, entry.linkTarget ?? '', entry.checked.resolvedTarget ?? '');
+          result.links++;
+          break;
+        case 'hardlink':
+          await createHardlink(target, path, entry.rawName, entry.checked.resolvedTarget ?? '', extractedFiles);
+          result.links++;
+          break;
+      }
+      progress.filesProcessed++;
+      progress.report('extracting', entry.path);
+    }
+    // Folders last, deepest first: a read-only folder must not stop its own children.
+    for (const { path, mode, mtime } of folderTimes.reverse()) {
+      await chmod(path, mode);
+      await utimes(path, mtime, mtime);
+    }
+    if (options.atomic === true) await rename(writeRoot, destination);
+    result.durationMs = Date.now() - started;
+    progress.report('done');
+    return result;
+  } catch (error) {
+    const failure = await toInsufficientStorageError(error, { path: destination, operation, ...(options.expectedBytes === undefined ? {} : { requiredBytes: options.expectedBytes }) });
+    progress.report('cleanup');
+    try {
+      await created.rollback();
+    } catch (cleanupError) {
+      if (cleanupError instanceof CleanupFailedError) throw new CleanupFailedError(cleanupError.failures, { cause: failure });
+      throw cleanupError;
+    }
+    throw failure;
+  }
+}

@@ -1,0 +1,164 @@
+// The file-system half of the safety policy. Every parent of every entry is checked with
+// lstat (a symlink anywhere on the way is refused, even one this call made); files are opened
+// with O_CREAT | O_EXCL | O_NOFOLLOW, so a link put in the final place at the last moment
+// makes the open fail instead of being followed; and on Linux the opened descriptor's real
+// path is compared with the intended one, so a parent swapped for a link between the check
+// and the open is caught before a byte is written. (node-tar's CVE-2021-32803 and
+// CVE-2021-37701 were both a cached "this folder is fine" going stale; we cache nothing.)
+import { constants } from 'node:fs';
+import { link, lstat, mkdir, open, readlink, realpath, symlink, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { ExtractionError } from '../../errors.js';
+import type { CreatedPaths } from './created-paths.js';
+
+const EXCLUSIVE_NO_FOLLOW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
+
+function linkEscape(message: string, entryPath: string): ExtractionError {
+  return new ExtractionError(message, { reason: 'LINK_ESCAPE', entryPath });
+}
+
+function duplicate(message: string, entryPath: string): ExtractionError {
+  return new ExtractionError(message, { reason: 'DUPLICATE_ENTRY', entryPath });
+}
+
+async function lstatOrUndefined(path: string) {
+  try {
+    return await lstat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Where entries go: the destination's real path (symlinks in its own path resolved once, at the start). */
+export interface WriteTarget {
+  /** Real path of the destination folder. */
+  root: string;
+  /** What this call created. */
+  created: CreatedPaths;
+}
+
+/** The absolute path of a checked relative entry path. */
+export function targetPath(target: WriteTarget, entryPath: string): string {
+  return join(target.root, ...entryPath.split('/'));
+}
+
+/**
+ * Makes sure every parent folder of `entryPath` is a real folder (creating missing ones, and
+ * recording them) and that none is a link. Returns the absolute path of the entry.
+ */
+export async function prepareParents(target: WriteTarget, entryPath: string): Promise<string> {
+  const segments = entryPath.split('/');
+  let current = target.root;
+  for (let i = 0; i < segments.length - 1; i++) {
+    current = join(current, segments[i] as string);
+    const stats = await lstatOrUndefined(current);
+    if (stats === undefined) {
+      await mkdir(current, { mode: 0o700 });
+      target.created.add(current, 'directory');
+      continue;
+    }
+    if (stats.isSymbolicLink()) throw linkEscape(`would write through the link ${segments.slice(0, i + 1).join('/')}`, entryPath);
+    if (!stats.isDirectory()) throw duplicate(`${segments.slice(0, i + 1).join('/')} is a file, not a folder`, entryPath);
+  }
+  return join(current, segments[segments.length - 1] as string);
+}
+
+/**
+ * Clears the way for a new non-folder entry at `path`: a file or link this call made earlier
+ * is replaced (later tar entries win, as in every tar); anything that was there before is
+ * never touched, and a folder is never replaced.
+ */
+export async function clearForReplacement(target: WriteTarget, path: string, entryPath: string): Promise<void> {
+  const stats = await lstatOrUndefined(path);
+  if (stats === undefined) return;
+  const ours = target.created.kindOf(path);
+  if (ours === undefined) throw duplicate('a file already exists at this path in the destination; it is not overwritten', entryPath);
+  if (stats.isDirectory()) throw duplicate('the archive has a folder and another entry with this name', entryPath);
+  await unlink(path);
+  target.created.forget(path);
+}
+
+/** Confirms the open descriptor is where we meant it to be (Linux: /proc/self/fd). */
+async function assertOpenedAt(handle: FileHandle, expected: string, entryPath: string): Promise<void> {
+  let actual: string;
+  try {
+    actual = await readlink(`/proc/self/fd/${handle.fd}`);
+  } catch {
+    // No /proc: fall back to the parent's real path, which catches the same swap a little later.
+    actual = join(await realpath(dirname(expected)), expected.slice(dirname(expected).length + 1));
+  }
+  if (actual === expected) return;
+  await handle.close().catch(() => undefined);
+  await unlink(actual).catch(() => undefined);
+  throw linkEscape(`a folder on the way was replaced by a link while writing (opened ${actual})`, entryPath);
+}
+
+/** Creates a new file, never following a link, and records it. The caller writes and closes it. */
+export async function createFileExclusive(target: WriteTarget, path: string, entryPath: string): Promise<FileHandle> {
+  await clearForReplacement(target, path, entryPath);
+  let handle: FileHandle;
+  try {
+    handle = await open(path, EXCLUSIVE_NO_FOLLOW, 0o600);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ELOOP') throw linkEscape('a link appeared at the path while writing', entryPath);
+    throw error;
+  }
+  target.created.add(path, 'file');
+  await assertOpenedAt(handle, path, entryPath);
+  return handle;
+}
+
+/** Creates a folder (or accepts an existing real folder) and records it if new. */
+export async function createDirectory(target: WriteTarget, path: string, entryPath: string): Promise<boolean> {
+  const stats = await lstatOrUndefined(path);
+  if (stats !== undefined) {
+    if (stats.isSymbolicLink()) throw linkEscape('a folder entry names an existing link', entryPath);
+    if (!stats.isDirectory()) throw duplicate('the archive has a folder and another entry with this name', entryPath);
+    return false;
+  }
+  await mkdir(path, { mode: 0o700 });
+  target.created.add(path, 'directory');
+  return true;
+}
+
+/**
+ * Creates a symbolic link whose target the policy has already checked lexically; also checks
+ * that the deepest existing folder on the resolved path really is inside the destination (a
+ * pre-existing link in the destination cannot be used as a stepping stone).
+ */
+export async function createSymlink(target: WriteTarget, path: string, entryPath: string, linkTarget: string, resolved: string): Promise<void> {
+  let probe = targetPath(target, resolved);
+  for (;;) {
+    try {
+      const real = await realpath(probe);
+      const inside = relative(target.root, real);
+      if (inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
+        throw linkEscape(`symbolic link resolves through an existing link to ${real}, outside the destination`, entryPath);
+      }
+      break;
+    } catch (error) {
+      if (error instanceof ExtractionError) throw error;
+      const parent = dirname(probe);
+      if (parent === probe || probe === target.root) break;
+      probe = parent;
+    }
+  }
+  await clearForReplacement(target, path, entryPath);
+  await symlink(linkTarget, path);
+  target.created.add(path, 'symlink');
+}
+
+/** Creates a hard link to a regular file this call extracted (never to anything else). */
+export async function createHardlink(target: WriteTarget, path: string, entryPath: string, resolved: string, extractedFiles: ReadonlySet<string>): Promise<void> {
+  const existing = targetPath(target, resolved);
+  if (!extractedFiles.has(existing)) {
+    throw linkEscape(`hard link target ${JSON.stringify(resolved)} is not a file extracted earlier from this archive`, entryPath);
+  }
+  const stats = await lstatOrUndefined(existing);
+  if (stats === undefined || !stats.isFile()) throw linkEscape(`hard link target ${JSON.stringify(resolved)} is no longer a regular file`, entryPath);
+  await clearForReplacement(target, path, entryPath);
+  await link(existing, path);
+  target.created.add(path, 'hardlink');
+}
