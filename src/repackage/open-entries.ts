@@ -1,11 +1,12 @@
 // The one place repackage meets the extractor: format readers plus the safety policy, so every
 // name that reaches the zip has passed the same checks as an extraction.
-import { iterateEntries } from '../extract/entry-stream.js';
-import { resolveLimits, type ExtractionLimits } from '../extract/policy/limits.js';
+import { StreamingExtractor } from '../extract/index.js';
+import type { ExtractionLimits } from '../extract/policy/limits.js';
 import type { ArchiveEntry, ArchiveSource } from '../extract/types.js';
 
 /** Entries of `source`, one at a time, each checked by the extractor's safety policy. */
 export function openEntries(source: ArchiveSource, limits: Partial<ExtractionLimits> | undefined, signal: AbortSignal | undefined): AsyncIterable<ArchiveEntry> {
   // Links are resolved against the archive's own tree; `within-destination` refuses any that leave it.
-  return iterateEntries(source, { limits: resolveLimits(limits), links: 'within-destination', ...(signal === undefined ? {} : { signal }) });
+  const extractor = new StreamingExtractor({ links: 'within-destination', ...(limits === undefined ? {} : { limits }), ...(signal === undefined ? {} : { signal }) });
+  return extractor.entries(source);
 }
