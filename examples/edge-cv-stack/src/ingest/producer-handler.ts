@@ -71,6 +71,7 @@ export function createProducerHandler(options: ProducerOptions) {
   let s3: S3Client | undefined;
   const client = (): S3Client => (s3 ??= options.s3?.() ?? missingClient());
   const baseLogger = createFunctionLogger(options.service, options.write);
+  let invocations = 0;
   const metrics = (values: Parameters<typeof emitMetrics>[1], properties?: Record<string, unknown>) =>
     emitMetrics(options.service, values, properties, options.write);
 
@@ -154,7 +155,7 @@ export function createProducerHandler(options: ProducerOptions) {
   return async function producerHandler(event: APIGatewayProxyEvent | S3Event, context: Context): Promise<APIGatewayProxyResult | { ingested: IngestResponse[] }> {
     const started = Date.now();
     const apiRequestId = (event as Partial<APIGatewayProxyEvent>).requestContext?.requestId;
-    const logger = baseLogger.child({ requestId: context.awsRequestId, ...(apiRequestId ? { apiRequestId } : {}) });
+    const logger = baseLogger.child({ requestId: context.awsRequestId, ...(apiRequestId ? { apiRequestId } : {}), coldStart: invocations++ === 0 });
     if (isS3Event(event)) return handleS3(event, logger);
     try {
       return await handleApi(event, logger, started);

@@ -36,6 +36,8 @@ export interface PredictResponse {
   archiveError?: string;
   /** Time spent in the handler, in milliseconds. */
   durationMs: number;
+  /** True on the first invocation of this function instance (a cold start). */
+  coldStart: boolean;
   /** The model key the computation ran over. */
   model: string;
   /** The result document (also the content of `efsPath`). */
@@ -47,6 +49,7 @@ export function createConsumerHandler(options: ConsumerOptions) {
   const layout = new EfsLayout(options.mountPath);
   let s3: S3Client | undefined;
   const baseLogger = createFunctionLogger(options.service, options.write);
+  let invocations = 0;
 
   async function archive(fileId: string, efsPath: string): Promise<string> {
     if (!options.s3) throw new Error('no S3 client configured');
@@ -59,7 +62,8 @@ export function createConsumerHandler(options: ConsumerOptions) {
 
   return async function consumerHandler(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> {
     const started = Date.now();
-    const logger = baseLogger.child({ requestId: context.awsRequestId, apiRequestId: event.requestContext?.requestId });
+    const coldStart = invocations++ === 0;
+    const logger = baseLogger.child({ requestId: context.awsRequestId, apiRequestId: event.requestContext?.requestId, coldStart });
     let fileId: string | null = null;
     let model: string | undefined;
     let wantsArchive: boolean | undefined;
@@ -80,7 +84,7 @@ export function createConsumerHandler(options: ConsumerOptions) {
     try {
       await layout.ensureSchema();
       const { result, efsPath } = await predict(layout, fileId, model);
-      const response: PredictResponse = { fileId, efsPath, durationMs: 0, model: result.model.key, result };
+      const response: PredictResponse = { fileId, efsPath, durationMs: 0, coldStart, model: result.model.key, result };
       if (options.bucket && wantsArchive !== false) {
         try {
           response.s3Key = await archive(fileId, efsPath);

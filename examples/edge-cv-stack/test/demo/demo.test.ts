@@ -1,0 +1,58 @@
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDemoCli } from '../../src/demo/demo-cli.js';
+import type { DemoSummary } from '../../src/demo/run-demo.js';
+import { summarise } from '../../src/demo/timing.js';
+import { startLocalStack, type LocalStack } from '../../src/local/local-stack.js';
+
+let stack: LocalStack;
+let evidenceRoot: string;
+beforeAll(async () => {
+  stack = await startLocalStack({ port: 0, prefix: 'demo-test' });
+  evidenceRoot = await mkdtemp(join(tmpdir(), 'edge-cv-evidence-'));
+});
+afterAll(async () => {
+  await stack?.stop();
+  await rm(evidenceRoot, { recursive: true, force: true });
+});
+
+describe('demo against the local endpoint', () => {
+  it('ingests, predicts, verifies checksums, times cold vs warm and 10 concurrent calls, and writes the bundle', async () => {
+    const { bundle, summary } = await runDemoCli(['--endpoint', stack.url, '--sample-bytes', '65536', '--warm', '3'], { evidenceRoot });
+    expect(summary.passed).toBe(true);
+    expect(summary.mode).toBe('local');
+    expect(summary.ingest.first.status).toBe(201);
+    expect(summary.ingest.repeat).toMatchObject({ status: 200, fileId: summary.ingest.first.fileId });
+    expect(summary.verification.consumerSha256).toBe(summary.sample.sha256);
+    expect(summary.coldWarm.cold.coldStart).toBe(true);
+    expect(summary.coldWarm.cold.initMs).toBeGreaterThan(0);
+    expect(summary.coldWarm.warm.map((w) => w.coldStart)).toEqual([false, false, false]);
+    expect(summary.parallel).toMatchObject({ calls: 10, succeeded: 10, allSameChecksum: true });
+
+    expect(bundle.startsWith(evidenceRoot)).toBe(true);
+    const files = await readdir(bundle);
+    expect(files).toEqual(expect.arrayContaining(['summary.json', 'summary.md', 'lambda-configuration.json', 'access-point.json', 'logs-producer.jsonl', 'logs-consumer.jsonl', 'outputs-listing.json']));
+    const onDisk = JSON.parse(await readFile(join(bundle, 'summary.json'), 'utf8')) as DemoSummary;
+    expect(onDisk.parallel.results).toHaveLength(10);
+    const markdown = await readFile(join(bundle, 'summary.md'), 'utf8');
+    expect(markdown).toContain('| cold | 200 |');
+    expect(markdown).toContain('## 10 concurrent /predict on one model');
+    const listing = JSON.parse(await readFile(join(bundle, 'outputs-listing.json'), 'utf8'));
+    expect(listing.efs.map((o: { name: string }) => o.name)).toContain(`${summary.ingest.first.fileId}.result`);
+    expect(await readFile(join(evidenceRoot, '.gitignore'), 'utf8')).toBe('*\n');
+  });
+
+  it('rejects unknown flags and bad numbers before doing anything', async () => {
+    await expect(runDemoCli(['--endpoint', stack.url, '--nope'], { evidenceRoot })).rejects.toThrow(/Unknown option/);
+    await expect(runDemoCli(['--endpoint', stack.url, '--warm', '0'], { evidenceRoot })).rejects.toThrow(/--warm must be a positive integer/);
+  });
+});
+
+describe('summarise', () => {
+  it('gives min, median, nearest-rank p95, max and mean', () => {
+    expect(summarise([5, 1, 3, 2, 4])).toEqual({ count: 5, min: 1, median: 3, p95: 5, max: 5, mean: 3 });
+    expect(summarise([1, 2, 3, 4])).toMatchObject({ median: 2.5, p95: 4 });
+  });
+});
