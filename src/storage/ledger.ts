@@ -148,14 +148,15 @@ export class DiskLedger {
       this.#pumpAgain = true;
       return;
     }
+    // Not even an empty disk could hold these: waiting would only delay the same answer.
+    for (const waiter of [...this.#queue]) {
+      const { bytes, marginBytes } = waiter.request;
+      if (bytes <= disk.usedBytes + disk.availableBytes - marginBytes) continue;
+      this.#remove(waiter);
+      waiter.reject(this.#shortage(waiter.request, disk, 'more than this disk can ever hold'));
+    }
     for (let first = this.#queue[0]; first; first = this.#queue[0]) {
       const { bytes, marginBytes, wait } = first.request;
-      if (bytes > disk.usedBytes + disk.availableBytes - marginBytes) {
-        // Not even an empty disk could hold it: waiting would only delay the same answer.
-        this.#remove(first);
-        first.reject(this.#shortage(first.request, disk, 'more than this disk can ever hold'));
-        continue;
-      }
       if (bytes > this.claimable(disk, marginBytes)) {
         if (wait) break;
         this.#remove(first);

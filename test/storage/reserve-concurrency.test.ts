@@ -60,6 +60,10 @@ describe('reserve() on a 1 MiB tmpfs', () => {
     const order: string[] = [];
     const large = storage.reserve(600 * KiB).then((r) => (order.push('large'), r));
     const small = storage.reserve(100 * KiB).then((r) => (order.push('small'), r));
+    // One that could never fit fails at once, even from the back of the queue.
+    const started = performance.now();
+    await expect(storage.reserve(2 * MiB, { timeoutMs: 60_000 })).rejects.toThrow(/more than this disk can ever hold/);
+    expect(performance.now() - started).toBeLessThan(1_000);
     await sleep(50);
     expect(order).toEqual([]); // the small one would fit now, but waits its turn
     first.release();
