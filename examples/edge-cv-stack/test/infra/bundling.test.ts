@@ -25,6 +25,8 @@ let bundles: Map<ServiceName, string>;
 
 beforeAll(() => {
   if (!libraryBuilt || present.length === 0) return;
+  // Any attempt to fall back to Docker bundling runs this non-existent command and fails.
+  process.env['CDK_DOCKER'] = 'docker-must-not-be-used-for-bundling';
   outdir = mkdtempSync(join(tmpdir(), 'edge-cv-bundle-'));
   const app = new App({ outdir });
   const stack = new Stack(app, 'Bundling');
