@@ -1,0 +1,185 @@
+// The S3 calls the engine makes, each behind retries: paged listing in key order, HEAD,
+// server-side copy (CopyObject, or UploadPartCopy above a threshold), verification and delete.
+// The SDK is an optional peer dependency, so its commands are loaded when first needed.
+import { createHash } from 'node:crypto';
+import type { HeadObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
+import { retryThrottled, type RetryPolicy } from './retry.js';
+
+type S3Module = typeof import('@aws-sdk/client-s3');
+let s3Module: Promise<S3Module> | undefined;
+function sdk(): Promise<S3Module> {
+  s3Module ??= import('@aws-sdk/client-s3');
+  return s3Module;
+}
+
+/** One listed object. */
+export interface ListedObject {
+  /** The key. */
+  key: string;
+  /** Size in bytes. */
+  size: number;
+  /** The ETag, quotes included. */
+  etag: string;
+}
+
+/** The S3 side of the engine: one client, one bucket, one retry policy. */
+export class BucketObjects {
+  constructor(
+    readonly s3: S3Client,
+    readonly bucket: string,
+    readonly policy: RetryPolicy,
+  ) {}
+
+  private send<T>(make: (m: S3Module) => object): Promise<T> {
+    // The client's `send` is overloaded per command; one loosely typed call site keeps the
+    // commands themselves fully typed where they are built.
+    const send = this.s3.send.bind(this.s3) as unknown as (command: object, options: { abortSignal?: AbortSignal }) => Promise<T>;
+    return retryThrottled(async () => send(make(await sdk()), { abortSignal: this.policy.signal }), this.policy);
+  }
+
+  /** Every object under `prefix`, page by page (ListObjectsV2 continuation tokens). */
+  async list(prefix: string): Promise<ListedObject[]> {
+    const out: ListedObject[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.send<import('@aws-sdk/client-s3').ListObjectsV2CommandOutput>(
+        (m) => new m.ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix || undefined, ContinuationToken: token }),
+      );
+      for (const o of page.Contents ?? []) {
+        if (o.Key !== undefined) out.push({ key: o.Key, size: o.Size ?? 0, etag: o.ETag ?? '' });
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+    return out;
+  }
+
+  /** HEAD of `key`, or `undefined` when it does not exist. */
+  async head(key: string): Promise<HeadObjectCommandOutput | undefined> {
+    try {
+      return await this.send<HeadObjectCommandOutput>((m) => new m.HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+    } catch (error) {
+      const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if (e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** Reads a small object whole (journal segments, plans), or `undefined` when missing. */
+  async getText(key: string): Promise<string | undefined> {
+    try {
+      const out = await this.send<import('@aws-sdk/client-s3').GetObjectCommandOutput>(
+        (m) => new m.GetObjectCommand({ Bucket: this.bucket, Key: key }),
+      );
+      return (await out.Body?.transformToString('utf8')) ?? '';
+    } catch (error) {
+      if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
+      throw error;
+    }
+  }
+
+  /** Writes a small object (journal segments, plans). */
+  async putText(key: string, body: string, contentType = 'application/x-ndjson'): Promise<void> {
+    await this.send((m) => new m.PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }));
+  }
+
+  /** Deletes `key` (S3 answers success when it is already gone). */
+  async delete(key: string): Promise<void> {
+    await this.send((m) => new m.DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+
+  /** SHA-256 of an object's bytes, streamed (never held in memory). */
+  async sha256(key: string): Promise<string> {
+    return retryThrottled(async () => {
+      const { GetObjectCommand } = await sdk();
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal: this.policy.signal });
+      const hash = createHash('sha256');
+      for await (const chunk of out.Body as AsyncIterable<Uint8Array>) hash.update(chunk);
+      return hash.digest('hex');
+    }, this.policy);
+  }
+
+  /**
+   * Server-side copy of `source` to `target` keeping content type, metadata, encoding and
+   * encryption. CopyObject up to `multipartThresholdBytes`, UploadPartCopy above it (CopyObject
+   * refuses sources over 5 GiB).
+   */
+  async copy(source: HeadObjectCommandOutput & { key: string }, target: string, sizing: { thresholdBytes: number; partSizeBytes: number }): Promise<'copy' | 'multipart'> {
+    const size = source.ContentLength ?? 0;
+    const copySource = encodeCopySource(this.bucket, source.key);
+    // MetadataDirective COPY keeps content type and user metadata; encryption is not copied by
+    // S3 unless it is asked for again, so the source's settings are passed on explicitly.
+    const encryption = {
+      ServerSideEncryption: source.ServerSideEncryption,
+      SSEKMSKeyId: source.SSEKMSKeyId,
+      BucketKeyEnabled: source.BucketKeyEnabled,
+    };
+    if (size <= sizing.thresholdBytes) {
+      await this.send((m) =>
+        new m.CopyObjectCommand({ Bucket: this.bucket, Key: target, CopySource: copySource, MetadataDirective: 'COPY', ...encryption }),
+      );
+      return 'copy';
+    }
+    await this.multipartCopy(source, target, copySource, size, sizing.partSizeBytes, encryption);
+    return 'multipart';
+  }
+
+  private async multipartCopy(
+    source: HeadObjectCommandOutput,
+    target: string,
+    copySource: string,
+    size: number,
+    partSize: number,
+    encryption: Record<string, unknown>,
+  ): Promise<void> {
+    const created = await this.send<import('@aws-sdk/client-s3').CreateMultipartUploadCommandOutput>(
+      (m) =>
+        new m.CreateMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: target,
+          ContentType: source.ContentType,
+          ContentEncoding: source.ContentEncoding,
+          ContentDisposition: source.ContentDisposition,
+          ContentLanguage: source.ContentLanguage,
+          CacheControl: source.CacheControl,
+          Metadata: source.Metadata,
+          ...encryption,
+        }),
+    );
+    const uploadId = created.UploadId;
+    try {
+      const parts: { ETag: string | undefined; PartNumber: number }[] = [];
+      for (let start = 0, n = 1; start < size; start += partSize, n++) {
+        const end = Math.min(size, start + partSize) - 1;
+        const out = await this.send<import('@aws-sdk/client-s3').UploadPartCopyCommandOutput>(
+          (m) =>
+            new m.UploadPartCopyCommand({
+              Bucket: this.bucket,
+              Key: target,
+              UploadId: uploadId,
+              PartNumber: n,
+              CopySource: copySource,
+              CopySourceRange: `bytes=${start}-${end}`,
+            }),
+        );
+        parts.push({ ETag: out.CopyPartResult?.ETag, PartNumber: n });
+      }
+      await this.send((m) =>
+        new m.CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: target, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
+      );
+    } catch (error) {
+      // Leave no invisible, billed parts behind.
+      await this.send((m) => new m.AbortMultipartUploadCommand({ Bucket: this.bucket, Key: target, UploadId: uploadId })).catch(() => undefined);
+      throw error;
+    }
+  }
+}
+
+/** `x-amz-copy-source`: bucket and key URL-encoded segment by segment (S3 requires it encoded). */
+export function encodeCopySource(bucket: string, key: string): string {
+  return `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/** Whether an ETag is an MD5 of the bytes (single-part upload, not KMS-encrypted). */
+export function isPlainMd5Etag(etag: string | undefined, encryption?: string): boolean {
+  return etag !== undefined && /^"?[0-9a-f]{32}"?$/i.test(etag) && encryption !== 'aws:kms' && encryption !== 'aws:kms:dsse';
+}
