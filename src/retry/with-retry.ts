@@ -1,4 +1,3 @@
-import pRetry from 'p-retry';
 import { InsufficientStorageError } from '../errors.js';
 import { silentLogger, type StorageLogger } from '../observe/logger.js';
 import { SuppressedError } from '../cleanup/suppressed-error.js';
@@ -140,6 +139,9 @@ export async function withRetry<T>(fn: (attempt: number) => T | Promise<T>, opti
     return true;
   };
 
+  // Loaded lazily: p-retry is ESM-only, and `import()` works from our CommonJS build on every
+  // Node 20, where a static import compiled to `require()` does not.
+  const { default: pRetry } = await import('p-retry');
   try {
     return await pRetry(
       (attempt) => {

@@ -41,6 +41,18 @@ export interface ReserveOptions {
   operation?: string;
 }
 
+/** Options of {@link StorageManager.ensureSpace}. */
+export interface EnsureSpaceOptions {
+  /** What needs the space, quoted in the error ("extracting model.tar.gz"). */
+  operation?: string;
+  /**
+   * A reservation the caller holds for this operation: its bytes count as available to this
+   * check instead of as held by someone else (so reserving first, then calling a function that
+   * checks, does not count the same bytes twice).
+   */
+  reservation?: Reservation;
+}
+
 /** What {@link StorageManager.cleanupDirectory} removed. */
 export interface CleanupResult {
   /** Files (and links) removed. */
@@ -119,10 +131,12 @@ export class StorageManager {
    * outstanding reservations, less the margin. The error carries those true figures.
    * Running monitors report a warning and a critical before the error is thrown.
    */
-  async ensureSpace(requiredBytes: number, options: { operation?: string } = {}): Promise<void> {
+  async ensureSpace(requiredBytes: number, options: EnsureSpaceOptions = {}): Promise<void> {
     parseByteCount('requiredBytes', requiredBytes);
     const [disk, ledger] = await Promise.all([readDiskSpace(this.path), this.#ledger()]);
-    const availableBytes = ledger.claimable(disk, this.reserveBytes);
+    // The caller's own reservation is space it may use, not space someone else holds.
+    const own = options.reservation && !options.reservation.released ? options.reservation.bytes : 0;
+    const availableBytes = ledger.claimable(disk, this.reserveBytes) + own;
     if (requiredBytes <= availableBytes) return;
     const error = new InsufficientStorageError({
       requiredBytes,
@@ -130,7 +144,12 @@ export class StorageManager {
       path: this.path,
       totalBytes: disk.totalBytes,
       ...(options.operation === undefined ? {} : { operation: options.operation }),
-      details: { diskAvailableBytes: disk.availableBytes, reservedBytes: ledger.reservedBytes, marginBytes: this.reserveBytes },
+      details: {
+        diskAvailableBytes: disk.availableBytes,
+        reservedBytes: ledger.reservedBytes,
+        ownReservationBytes: own,
+        marginBytes: this.reserveBytes,
+      },
     });
     await this.#reportShortage(error);
     throw error;

@@ -67,6 +67,9 @@ describe('disk full on an 8 MiB tmpfs', () => {
         const short = (await rejection(storage.ensureSpace(afterSix.available - margin))) as InsufficientStorageError;
         expect(short.availableBytes).toBe(afterSix.available - margin - MiB);
         expect(await storage.getReservedBytes()).toBe(MiB);
+        // The holder's own reservation counts as space it may use.
+        await storage.ensureSpace(afterSix.available - margin, { reservation: held });
+        expect(await storage.getReservableSpace()).toBe(afterSix.available - margin - MiB);
       }
       expect(await storage.getReservedBytes()).toBe(0);
 
