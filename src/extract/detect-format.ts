@@ -1,5 +1,5 @@
 import { ExtractionError } from '../errors.js';
-import { BLOCK_SIZE, hasValidChecksum } from './readers/tar-header.js';
+import { BLOCK_SIZE, hasValidChecksum, isZeroBlock } from './readers/tar-header.js';
 import type { ArchiveFormat } from './types.js';
 
 /** How many leading bytes {@link detectFormat} wants (a tar's magic sits at 257..262). */
@@ -8,7 +8,8 @@ export const DETECT_BYTES = BLOCK_SIZE;
 /**
  * Names the format from the first bytes, never from a file name: gzip (`1f 8b`), zip
  * (`PK\x03\x04`, or `PK\x05\x06` for an empty zip), tar by its `ustar` magic at offset 257
- * or, for an old v7 tar with no magic, by a valid header checksum. Throws
+ * or, for an old v7 tar with no magic, by a valid header checksum (an empty tar, all zero
+ * blocks, is a tar too). Throws
  * `UNSUPPORTED_FORMAT` otherwise. A gzip is assumed to hold a tar; the tar reader says so
  * if it does not.
  *
@@ -26,6 +27,8 @@ export function detectFormat(head: Buffer, label?: string): ArchiveFormat {
   }
   if (head.length >= 263 && head.toString('latin1', 257, 262) === 'ustar') return 'tar';
   if (head.length >= BLOCK_SIZE && hasValidChecksum(head)) return 'tar';
+  // An empty tar is nothing but its end-of-archive marker: zero blocks.
+  if (head.length >= BLOCK_SIZE && isZeroBlock(head.subarray(0, BLOCK_SIZE))) return 'tar';
   const shown = head.subarray(0, 8).toString('hex');
   throw new ExtractionError(`not a tar, tar.gz or zip (first bytes ${shown || 'none: empty input'})`, {
     reason: 'UNSUPPORTED_FORMAT',

@@ -131,7 +131,7 @@ async function openVerifiedStream(context: ZipBodyContext): Promise<Readable> {
 
 /** yauzl's byte-count assertion means the declared size lied; anything else is corruption. */
 function zipStreamError(error: unknown, name: string): Error {
-  if (error instanceof Error && /too (many|few) bytes in the stream/.test(error.message)) {
+  if (error instanceof Error && /bytes in the stream/.test(error.message)) {
     return new ExtractionError(`entry does not match its declared size: ${error.message}`, { reason: 'SIZE_MISMATCH', entryPath: name, cause: error });
   }
   return asExtractionError(error, name) as Error;

@@ -29,7 +29,7 @@ export async function buildTar(entries: readonly TestEntry[]): Promise<Buffer> {
   for (const entry of entries) {
     const body = entry.body === undefined ? undefined : Buffer.from(entry.body);
     await new Promise<void>((resolve, reject) => {
-      const header: tarStream.Headers & { pax?: Record<string, string> } = {
+      const header: Parameters<typeof pack.entry>[0] & { pax?: Record<string, string> } = {
         name: entry.name,
         type: entry.type ?? 'file',
         mode: entry.mode ?? (entry.type === 'directory' ? 0o755 : 0o644),
