@@ -3,6 +3,9 @@ import { readDiskSpace } from '../../storage/disk-space.js';
 import { MiB } from '../../units.js';
 import type { ExtractorStorage } from './storage-like.js';
 
+/** Entries this large or larger are checked against free space before they are written (a statfs is cheap). */
+export const ENTRY_CHECK_MIN_BYTES = 64 * 1024;
+
 /** How often free space is re-read while writing. */
 export const SPACE_CHECK_INTERVAL_BYTES = 8 * MiB;
 
@@ -28,9 +31,9 @@ export class SpaceGuard {
     await this.storage.ensureSpace(requiredBytes, { operation: this.operation });
   }
 
-  /** Before a large entry: at least its size must be free. */
+  /** Before an entry of some size (64 KiB or more): at least its size must be free. */
   async checkEntry(size: number): Promise<void> {
-    if (size < SPACE_CHECK_INTERVAL_BYTES) return;
+    if (size < ENTRY_CHECK_MIN_BYTES) return;
     await this.requireFree(Math.max(size, this.remaining()));
   }
 
