@@ -3,11 +3,28 @@
 // fields `error` and `suppressed`; this class has the same shape, so both kinds are recognised
 // by `isSuppressedError`, and the global is used wherever it exists.
 
-/** Our stand-in for the standard `SuppressedError`, used where the runtime has none. */
-class SuppressedErrorPonyfill extends Error {
+/**
+ * The shape of a `SuppressedError`: declared here so our type declarations do not need the
+ * `esnext.disposable` lib in the user's TypeScript configuration.
+ */
+export interface SuppressedError extends Error {
   /** The error thrown last (typically by a cleanup). */
   error: unknown;
   /** The error it would otherwise have hidden (typically the original failure). */
+  suppressed: unknown;
+}
+
+/** The constructor of {@link SuppressedError}, as the standard defines it. */
+export interface SuppressedErrorConstructor {
+  /** Makes an error that keeps `error` (the later one) and `suppressed` (the earlier one). */
+  new (error: unknown, suppressed: unknown, message?: string): SuppressedError;
+  /** The prototype shared by its instances. */
+  readonly prototype: SuppressedError;
+}
+
+/** Our stand-in for the standard `SuppressedError`, used where the runtime has none. */
+class SuppressedErrorPonyfill extends Error implements SuppressedError {
+  error: unknown;
   suppressed: unknown;
 
   constructor(error: unknown, suppressed: unknown, message?: string) {
@@ -29,8 +46,7 @@ class SuppressedErrorPonyfill extends Error {
  * ```
  */
 export const SuppressedError: SuppressedErrorConstructor =
-  (globalThis as { SuppressedError?: SuppressedErrorConstructor }).SuppressedError ??
-  (SuppressedErrorPonyfill as unknown as SuppressedErrorConstructor);
+  (globalThis as { SuppressedError?: SuppressedErrorConstructor }).SuppressedError ?? SuppressedErrorPonyfill;
 
 /**
  * True for a `SuppressedError` from any source: the global, ours, or TypeScript's `using`

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isSuppressedError } from '../../src/cleanup/suppressed-error.js';
+import { isSuppressedError, type SuppressedError } from '../../src/cleanup/suppressed-error.js';
 import {
   CleanupFailedError,
   CompressionError,
