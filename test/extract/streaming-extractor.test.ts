@@ -1,0 +1,213 @@
+// The extractor's calls, each on real files: entries(), extractSelective(), getArchiveInfo(),
+// estimateArchiveSpace(), atomic extraction, cancellation and progress.
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigurationError, ExtractionError } from '../../src/errors.js';
+import type { ProcessingState } from '../../src/observe/progress.js';
+import { StreamingExtractor, detectFormat, estimateArchiveSpace, getArchiveInfo } from '../../src/extract/index.js';
+import { KiB, MiB } from '../../src/units.js';
+import { buildTar, buildTarGz, buildZip, chunked, type TestEntry } from './support/build-archives.js';
+import { snapshotTree } from './support/tree.js';
+
+const TREE: TestEntry[] = [
+  { name: 'model/', type: 'directory' },
+  { name: 'model/compiled.so', body: randomBytes(40 * KiB), mode: 0o755 },
+  { name: 'model/params.json', body: '{"a":1}' },
+  { name: 'model/labels/', type: 'directory' },
+  { name: 'model/labels/l.txt', body: 'cat\ndog\n' },
+  { name: 'model/current', type: 'symlink', linkname: 'compiled.so' },
+  { name: 'README.md', body: '# model' },
+];
+
+let root: string;
+const paths: Record<string, string> = {};
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'ssa-extractor-'));
+  paths.tar = join(root, 'm.tar');
+  paths.tgz = join(root, 'm.tar.gz');
+  paths.zip = join(root, 'm.zip');
+  await writeFile(paths.tar, await buildTar(TREE));
+  await writeFile(paths.tgz, await buildTarGz(TREE));
+  await writeFile(paths.zip, await buildZip(TREE));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+const fdCount = async () => (await readdir('/proc/self/fd')).length;
+
+describe('entries()', () => {
+  it.each(['tar', 'tgz', 'zip'])('yields every entry of the %s with checked fields and bodies', async (kind) => {
+    const seen: Array<[string, string, number]> = [];
+    for await (const entry of new StreamingExtractor().entries(paths[kind] as string)) {
+      const body = entry.type === 'file' ? Buffer.concat(await entry.body.toArray()) : Buffer.alloc(0);
+      expect(body.length).toBe(entry.size);
+      seen.push([entry.path, entry.type, entry.size]);
+      if (entry.type === 'symlink') expect(entry.linkTarget).toBe('compiled.so');
+    }
+    expect(seen).toEqual([
+      ['model', 'directory', 0],
+      ['model/compiled.so', 'file', 40 * KiB],
+      ['model/params.json', 'file', 7],
+      ['model/labels', 'directory', 0],
+      ['model/labels/l.txt', 'file', 8],
+      ['model/current', 'symlink', 0],
+      ['README.md', 'file', 7],
+    ]);
+  });
+
+  it('skips an unconsumed body for the caller and still reads the next entry right', async () => {
+    const names: string[] = [];
+    let readme = '';
+    for await (const entry of new StreamingExtractor().entries(chunked(await readFile(paths.tgz), 1000))) {
+      names.push(entry.path);
+      if (entry.path === 'README.md') readme = (await entry.body.toArray()).join('');
+    }
+    expect(names).toHaveLength(7);
+    expect(readme).toBe('# model');
+  });
+
+  it.each(['tar', 'tgz', 'zip'])('closes the %s when the caller breaks out of the loop', async (kind) => {
+    const before = await fdCount();
+    for await (const entry of new StreamingExtractor().entries(paths[kind] as string)) {
+      if (entry.type === 'file') break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await fdCount()).toBe(before);
+  });
+
+  it('refuses a zip given as a stream, naming what to pass instead', async () => {
+    const error = await (async () => {
+      for await (const _ of new StreamingExtractor().entries(Readable.from([await readFile(paths.zip)]))) void _;
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ExtractionError);
+    expect((error as ExtractionError).reason).toBe('UNSUPPORTED_FORMAT');
+    expect((error as ExtractionError).suggestion).toContain('RandomAccessSource');
+  });
+});
+
+describe('extractSelective()', () => {
+  it.each(['tgz', 'zip'])('writes only matching entries of the %s', async (kind) => {
+    const out = join(root, `selective-${kind}`);
+    const result = await new StreamingExtractor().extractSelective(paths[kind] as string, out, ['model/**/*.json', '**/*.txt']);
+    expect(Object.keys(await snapshotTree(out)).sort()).toEqual(['model', 'model/labels', 'model/labels/l.txt', 'model/params.json']);
+    expect(result.files).toBe(2);
+    expect(result.skipped).toBeGreaterThan(0);
+  });
+
+  it('accepts a predicate', async () => {
+    const out = join(root, 'selective-predicate');
+    await new StreamingExtractor().extractSelective(paths.tar as string, out, (entry) => entry.path === 'README.md');
+    expect(Object.keys(await snapshotTree(out))).toEqual(['README.md']);
+  });
+});
+
+describe('getArchiveInfo() and estimateArchiveSpace()', () => {
+  it.each([
+    ['tar', 'tar'],
+    ['tgz', 'tar.gz'],
+    ['zip', 'zip'],
+  ])('lists the %s without writing', async (kind, format) => {
+    const info = await getArchiveInfo(paths[kind] as string);
+    expect(info.format).toBe(format);
+    expect(info.entryCount).toBe(7);
+    expect(info.totalBytes).toBe(40 * KiB + 7 + 8 + 7);
+    expect(info.exact).toBe(true);
+    expect(info.entries.find((e) => e.path === 'model/compiled.so')).toMatchObject({ type: 'file', mode: 0o755 });
+  });
+
+  it('is exact for zip and tar, estimated from ISIZE for tar.gz', async () => {
+    const tarEstimate = await estimateArchiveSpace(paths.tar as string);
+    expect(tarEstimate).toMatchObject({ exact: true, bytes: 40 * KiB + 22, entries: 7, format: 'tar' });
+    expect((await estimateArchiveSpace(paths.zip as string)).exact).toBe(true);
+    const gz = await estimateArchiveSpace(paths.tgz as string);
+    expect(gz.exact).toBe(false);
+    expect(gz.bytes).toBe((await readFile(paths.tar as string)).length);
+    expect(gz.note).toContain('modulo 4 GiB');
+  });
+
+  it('reads only the headers of a large plain tar on disk', async () => {
+    const big = join(root, 'big.tar');
+    await writeFile(big, await buildTar(Array.from({ length: 8 }, (_, i) => ({ name: `w${i}.bin`, body: Buffer.alloc(4 * MiB, i) }))));
+    const started = process.hrtime.bigint();
+    const estimate = await estimateArchiveSpace(big);
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    expect(estimate).toMatchObject({ exact: true, bytes: 32 * MiB, entries: 8 });
+    expect(ms).toBeLessThan(500);
+  });
+
+  it('recognises an old v7 tar by its checksum and GNU tar output by its magic', async (context) => {
+    const src = join(root, 'gnu-src');
+    await mkdir(src);
+    await writeFile(join(src, 'a.txt'), 'a');
+    try {
+      execFileSync('tar', ['--format=v7', '-cf', join(root, 'v7.tar'), '-C', src, 'a.txt']);
+      execFileSync('tar', ['--format=gnu', '-czf', join(root, 'gnu.tgz'), '-C', src, '.']);
+    } catch {
+      return context.skip('GNU tar is not installed');
+    }
+    const v7 = await readFile(join(root, 'v7.tar'));
+    expect(detectFormat(v7)).toBe('tar');
+    expect((await getArchiveInfo(join(root, 'v7.tar'))).entries.map((e) => e.path)).toEqual(['a.txt']);
+    const out = join(root, 'gnu-out');
+    await new StreamingExtractor().extractStreaming(join(root, 'gnu.tgz'), out);
+    expect(await readFile(join(out, 'a.txt'), 'utf8')).toBe('a');
+  });
+});
+
+describe('extractStreaming() options', () => {
+  it('atomic: stages beside the destination and renames into place', async () => {
+    const out = join(root, 'atomic-out');
+    const result = await new StreamingExtractor().extractStreaming(paths.tgz as string, out, { atomic: true });
+    expect(result.files).toBe(4);
+    expect(Object.keys(await snapshotTree(out))).toContain('model/current');
+    expect((await readdir(root)).filter((n) => n.includes('staging'))).toEqual([]);
+  });
+
+  it('atomic: refuses a destination that is not empty', async () => {
+    const out = join(root, 'atomic-busy');
+    await mkdir(out);
+    await writeFile(join(out, 'x'), 'x');
+    await expect(new StreamingExtractor().extractStreaming(paths.tgz as string, out, { atomic: true })).rejects.toBeInstanceOf(ConfigurationError);
+    expect(await readdir(out)).toEqual(['x']);
+  });
+
+  it('atomic: a failure leaves neither the destination nor the staging folder', async () => {
+    const parent = join(root, 'atomic-fail');
+    await mkdir(parent);
+    const bad = join(parent, 'bad.tar');
+    await writeFile(bad, await buildTar([{ name: 'ok', body: 'ok' }, { name: '../x', body: 'x' }]));
+    await expect(new StreamingExtractor().extractStreaming(bad, join(parent, 'out'), { atomic: true })).rejects.toMatchObject({ reason: 'PATH_TRAVERSAL' });
+    expect(await readdir(parent)).toEqual(['bad.tar']);
+  });
+
+  it('cancels with an AbortSignal and removes what it wrote', async () => {
+    const controller = new AbortController();
+    const out = join(root, 'aborted');
+    const error = await new StreamingExtractor()
+      .extractStreaming(paths.tgz as string, out, {
+        cleanupCallback: () => controller.abort(),
+        signal: controller.signal,
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ExtractionError);
+    expect((error as ExtractionError).reason).toBe('ABORTED');
+    await expect(readdir(out)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('reports ProcessingState progress ending in "done"', async () => {
+    const states: ProcessingState[] = [];
+    await new StreamingExtractor({ onProgress: (s) => states.push(s) }).extractStreaming(paths.zip as string, join(root, 'progress'));
+    const last = states[states.length - 1] as ProcessingState;
+    expect(last.currentPhase).toBe('done');
+    expect(last.filesProcessed).toBe(7);
+    expect(last.totalFiles).toBe(7);
+    expect(last.bytesProcessed).toBe(40 * KiB + 22);
+    expect(last.diskUsage).toBe(40 * KiB + 22);
+  });
+});
