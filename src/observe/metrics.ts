@@ -138,6 +138,23 @@ export class MetricsEmitter {
   }
 
   /**
+   * Runs `fn` and emits its `OperationDuration` under `operation`, whether it succeeds or throws.
+   *
+   * @example
+   * ```ts
+   * const result = await metrics.time('repackage', () => repackage({ source, output }));
+   * ```
+   */
+  async time<T>(operation: string, fn: () => T | Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await fn();
+    } finally {
+      this.duration(operation, performance.now() - started);
+    }
+  }
+
+  /**
    * Writes one EMF line with `metrics` under this emitter's dimensions plus `extraDimensions`.
    * Non-finite values are dropped (CloudWatch rejects them); nothing is written if none is left.
    */

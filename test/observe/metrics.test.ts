@@ -72,6 +72,16 @@ describe('MetricsEmitter', () => {
     expect(line!.OperationDuration).toBe(1234.5);
   });
 
+  it('times an operation, also when it throws', async () => {
+    const { emitter, parsed } = capture();
+    expect(await emitter.time('ok', async () => 42)).toBe(42);
+    await expect(emitter.time('bad', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    const [ok, bad] = parsed();
+    expect([ok!.Operation, bad!.Operation]).toEqual(['ok', 'bad']);
+    expect(ok!.OperationDuration).toBeGreaterThanOrEqual(0);
+    expect(typeof bad!.OperationDuration).toBe('number');
+  });
+
   it('keeps the metric names the dashboard and alarms depend on', () => {
     expect(DEFAULT_METRICS_NAMESPACE).toBe('StorageSafeArchive');
     expect(Object.values(METRIC_NAMES).sort()).toEqual(
