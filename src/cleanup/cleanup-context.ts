@@ -1,6 +1,6 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { CleanupFailedError, ConfigurationError, type CleanupFailure } from '../errors.js';
 import { silentLogger, type StorageLogger } from '../observe/logger.js';
 import type { MetricsEmitter } from '../observe/metrics.js';
@@ -92,7 +92,8 @@ export class CleanupContext implements AsyncDisposable {
     this.#assertOpen();
     if (typeof target === 'string') {
       if (target === '') throw new ConfigurationError('registerCleanup', 'needs a non-empty path', target);
-      this.#entries.push({ kind: 'path', path: target });
+      // Resolved now: a relative path must mean the same thing when the cleanup runs.
+      this.#entries.push({ kind: 'path', path: resolve(target) });
     } else {
       const name = label ?? (target.name || `cleanup function #${this.#entries.length + 1}`);
       this.#entries.push({ kind: 'function', fn: target, label: name });

@@ -1,5 +1,5 @@
 import { tmpdir } from 'node:os';
-import { resolve } from 'node:path';
+import { parse, resolve } from 'node:path';
 import { CleanupFailedError, ConfigurationError, InsufficientStorageError } from '../errors.js';
 import type { ArchiveSource } from '../extract/types.js';
 import type { SpaceEstimate } from '../extract/space-estimate.js';
@@ -189,7 +189,11 @@ export class StorageManager {
    * that could not be removed. Wakes reservations waiting for space.
    */
   async cleanupDirectory(dir: string): Promise<CleanupResult> {
-    const { filesRemoved, bytesFreed, failures } = await removeTree(dir, true);
+    if (typeof dir !== 'string' || dir === '' || parse(resolve(dir)).root === resolve(dir)) {
+      // Emptying a file-system root is never what a packaging job means to do.
+      throw new ConfigurationError('cleanupDirectory', 'needs a directory below the file-system root', dir);
+    }
+    const { filesRemoved, bytesFreed, failures } = await removeTree(resolve(dir), true);
     this.metrics?.cleanup({ bytesFreed, filesRemoved, failures: failures.length });
     (await this.#ledger().catch(() => undefined))?.wake();
     if (failures.length > 0) {

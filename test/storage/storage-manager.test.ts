@@ -21,6 +21,11 @@ describe('StorageManager configuration', () => {
     expect(() => new StorageManager().monitorUsage({ intervalMs: 0 })).toThrow(/intervalMs/);
   });
 
+  it('refuses to empty a file-system root', async () => {
+    await expect(new StorageManager().cleanupDirectory('/')).rejects.toThrow(/below the file-system root/);
+    await expect(new StorageManager().cleanupDirectory('')).rejects.toBeInstanceOf(ConfigurationError);
+  });
+
   it('reads thresholds from the environment', () => {
     const saved = process.env.STORAGE_CRITICAL_RATIO;
     process.env.STORAGE_CRITICAL_RATIO = 'ninety';
