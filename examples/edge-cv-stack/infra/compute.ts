@@ -30,6 +30,8 @@ import type { JobTables, ModelBucket, SharedFileSystem } from './storage.js';
 // The example is a workspace of the repository: esbuild resolves `storage-safe-archive` through
 // the root node_modules symlink to the built dist/, so the project root is the repository.
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** The only prefix packaging deletes or aborts uploads under. */
+const DEPLOYMENTS_PREFIX = 'deployments/';
 const HANDLERS_DIR = fileURLToPath(new URL('../src/handlers/', import.meta.url));
 
 /** Absolute path of the handler module of one function. */
@@ -107,17 +109,19 @@ export class Compute extends Construct {
     for (const fn of [this.producer, this.consumer, this.packaging, this.migration]) {
       grantBucketObjects(fn, props.bucket);
     }
-    // A multipart upload the packaging run gives up on is aborted by it; the bucket's lifecycle
-    // rule catches the ones a timed-out run cannot abort.
+    const bucket = props.bucket.bucket;
+    // Packaging writes only under deployments/: between retries it deletes its partial zip and
+    // aborts its multipart upload (the bucket's lifecycle rule catches a timed-out run's parts).
     this.packaging.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['s3:AbortMultipartUpload'],
-        resources: [props.bucket.bucket.arnForObjects('*')],
+        actions: ['s3:AbortMultipartUpload', 's3:DeleteObject'],
+        resources: [bucket.arnForObjects(`${DEPLOYMENTS_PREFIX}*`)],
       }),
     );
+    // Inline recipes only: the artifact stays in the bucket, which the function can read.
     this.packaging.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['greengrass:CreateComponentVersion', 'greengrass:DescribeComponent'],
+        actions: ['greengrass:CreateComponentVersion'],
         resources: [
           Stack.of(this).formatArn({
             service: 'greengrass',
@@ -128,15 +132,22 @@ export class Compute extends Construct {
         ],
       }),
     );
-    // Rollback removes the new copies and finalize removes the originals (issue 5).
+    // The migration engine (issue 5): rollback deletes new copies and finalize the originals;
+    // copies over 5 GiB are multipart (aborted on failure); CopyObject carries object tags over,
+    // which S3 checks with the tagging permissions.
     this.migration.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['s3:DeleteObject'],
-        resources: [props.bucket.bucket.arnForObjects('*')],
+        actions: ['s3:DeleteObject', 's3:AbortMultipartUpload', 's3:GetObjectTagging', 's3:PutObjectTagging'],
+        resources: [bucket.arnForObjects('*')],
       }),
     );
-    props.tables.trainingJobs.grantReadWriteData(this.migration);
-    props.tables.models.grantReadWriteData(this.migration);
+    // Exactly the calls the engine makes: read the key schema, scan, conditional update.
+    this.migration.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:DescribeTable', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
+        resources: [props.tables.trainingJobs.tableArn, props.tables.models.tableArn],
+      }),
+    );
   }
 }
 

@@ -75,7 +75,13 @@ export function acknowledgeNagFindings(stack: EdgeCvStack): void {
       compute.packaging.role,
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:greengrass:<AWS::Region>:<AWS::AccountId>:components:*]',
       'The packaging event names the Greengrass component to create; only CreateComponentVersion ' +
-        'and DescribeComponent are allowed, in this account and region.',
+        'is allowed, in this account and region.',
+    );
+    acknowledge(
+      compute.packaging.role,
+      `AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/deployments/*]`,
+      'Packaging deletes its own partial zip and aborts its own multipart upload between retries; ' +
+        'limited to the deployments/ prefix it writes, whose keys depend on the event.',
     );
   }
 

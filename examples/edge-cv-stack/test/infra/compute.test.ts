@@ -164,8 +164,9 @@ describe('IAM', () => {
       const s3Statements = [...actionsOf(service)]
         .filter((a) => a.startsWith('s3:'))
         .flatMap((a) => statementsWith(service, a));
+      const deployments = { 'Fn::Join': ['', [bucketArn(), '/deployments/*']] };
       for (const statement of s3Statements) {
-        expect([bucketArn(), objectsArn()]).toContainEqual(statement.Resource);
+        expect([bucketArn(), objectsArn(), deployments]).toContainEqual(statement.Resource);
       }
     }
   });
@@ -176,11 +177,29 @@ describe('IAM', () => {
     expect([...actionsOf('producer')].sort()).toEqual([...efs, ...s3].sort());
     expect([...actionsOf('consumer')].sort()).toEqual([...efs, ...s3].sort());
     expect([...actionsOf('packaging')].sort()).toEqual(
-      [...s3, 's3:AbortMultipartUpload', 'greengrass:CreateComponentVersion', 'greengrass:DescribeComponent'].sort(),
+      [...s3, 's3:AbortMultipartUpload', 's3:DeleteObject', 'greengrass:CreateComponentVersion'].sort(),
     );
-    const migration = [...actionsOf('migration')];
-    expect(migration.filter((a) => !a.startsWith('dynamodb:')).sort()).toEqual([...s3, 's3:DeleteObject'].sort());
-    expect(migration.filter((a) => a.startsWith('dynamodb:')).length).toBeGreaterThan(0);
+    expect([...actionsOf('migration')].sort()).toEqual(
+      [
+        ...s3,
+        's3:DeleteObject',
+        's3:AbortMultipartUpload',
+        's3:GetObjectTagging',
+        's3:PutObjectTagging',
+        'dynamodb:DescribeTable',
+        'dynamodb:Scan',
+        'dynamodb:UpdateItem',
+      ].sort(),
+    );
+  });
+
+  it('lets packaging delete and abort uploads only under deployments/', () => {
+    const objectsUnder = (prefix: string) => ({ 'Fn::Join': ['', [bucketArn(), `/${prefix}`]] });
+    for (const action of ['s3:DeleteObject', 's3:AbortMultipartUpload']) {
+      const statements = statementsWith('packaging', action);
+      expect(statements).toHaveLength(1);
+      expect(statements[0]!.Resource).toEqual(objectsUnder('deployments/*'));
+    }
   });
 
   it('never grants a wildcard action', () => {
@@ -191,7 +210,7 @@ describe('IAM', () => {
 
   it('scopes DynamoDB to the two tables and Greengrass to components in this account and region', () => {
     const tableArns = [ref(synth.stack.tables.trainingJobs), ref(synth.stack.tables.models)];
-    const dynamo = statementsWith('migration', 'dynamodb:PutItem');
+    const dynamo = statementsWith('migration', 'dynamodb:UpdateItem');
     expect(dynamo.length).toBeGreaterThan(0);
     for (const statement of dynamo) {
       for (const resource of [statement.Resource].flat()) {

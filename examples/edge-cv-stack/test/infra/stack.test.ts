@@ -1,5 +1,7 @@
 // Seed 004, requirement 1.6 (outputs), the context settings, and a structural summary of the
 // template (counts per resource type), which fails loudly if a construct adds or drops a resource.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +12,9 @@ let synth: SynthesizedStack;
 let template: Template;
 
 beforeAll(() => {
-  synth = synthEdgeCvStack();
+  // The one synth that also runs CDK's CloudFormation validation, as `cdk synth` does: it
+  // throws on a template CloudFormation would reject.
+  synth = synthEdgeCvStack({ cfnValidation: true });
   template = synth.template;
 });
 afterAll(() => synth.dispose());
@@ -64,6 +68,16 @@ describe('context settings', () => {
       const app = new App({ context: { prefix } });
       expect(() => readStackSettings(app.node), prefix).toThrow(/context "prefix".*Try: cdk deploy -c prefix=/s);
     }
+  });
+});
+
+describe('CloudFormation validation', () => {
+  it('passes CDK\'s built-in validation with no error or warning left unacknowledged', () => {
+    const report = JSON.parse(readFileSync(join(synth.outdir, 'validation-report.json'), 'utf8')) as {
+      pluginReports: { pluginName: string; violations: { ruleName: string; severity: string }[] }[];
+    };
+    const findings = report.pluginReports.flatMap((r) => r.violations.map((v) => `${r.pluginName} ${v.severity} ${v.ruleName}`));
+    expect(findings).toEqual([]);
   });
 });
 

@@ -29,15 +29,17 @@ export interface SynthesizedStack {
 
 /**
  * Synthesizes EdgeCvStack with cdk.json's context plus `context`. Bundling is skipped unless
- * `bundle` is set: only one test is about esbuild.
+ * `bundle` is set (only one test is about esbuild), and so is CDK's built-in CloudFormation
+ * validation unless `cfnValidation` is set: it takes most of a synth (about 15 s of CPU), and
+ * one test runs it.
  */
 export function synthEdgeCvStack(
-  options: { context?: Record<string, unknown>; bundle?: boolean } = {},
+  options: { context?: Record<string, unknown>; bundle?: boolean; cfnValidation?: boolean } = {},
 ): SynthesizedStack {
   const outdir = mkdtempSync(join(tmpdir(), 'edge-cv-cdk-'));
   const context: Record<string, unknown> = { ...cdkJsonContext(), prefix: 'test', ...options.context };
   if (!options.bundle) context['aws:cdk:bundling-stacks'] = [];
-  const app = new App({ outdir, context });
+  const app = new App({ outdir, context, builtinCloudFormationValidation: options.cfnValidation ?? false });
   const stack = new EdgeCvStack(app, 'EdgeCvStack', { settings: readStackSettings(app.node) });
   const template = Template.fromStack(stack);
   return { app, stack, template, outdir, dispose: () => rmSync(outdir, { recursive: true, force: true }) };
