@@ -64,6 +64,11 @@ describe('reserve() on a 1 MiB tmpfs', () => {
     const started = performance.now();
     await expect(storage.reserve(2 * MiB, { timeoutMs: 60_000 })).rejects.toThrow(/more than this disk can ever hold/);
     expect(performance.now() - started).toBeLessThan(1_000);
+    // One that may not wait fails at once while others wait ahead of it, though it would fit.
+    await expect(storage.reserve(10 * KiB, { wait: false })).rejects.toThrow(/others are waiting ahead of it/);
+    // A manager for a path not created yet uses the nearest existing parent's disk and ledger.
+    const later = new StorageManager({ path: join(fs.path, 'not', 'yet') });
+    expect(await later.getReservedBytes()).toBe(700 * KiB);
     await sleep(50);
     expect(order).toEqual([]); // the small one would fit now, but waits its turn
     first.release();
