@@ -3,9 +3,12 @@
 // and deflating them costs most of a repackage's time; text and JSON compress well.
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { deflateRaw } from 'node:zlib';
+import { deflateRaw, deflateRawSync } from 'node:zlib';
 
 const deflateRawAsync = promisify(deflateRaw);
+// Below this, a synchronous deflate (tens of microseconds) is cheaper than a round trip to the
+// thread pool, which is busy inflating the source; thousands of small files add up.
+const SYNC_TRIAL_BYTES = 16 * 1024;
 
 /** How entries are compressed: `'auto'` decides per entry from a sample; `'deflate'` and `'store'` always. */
 export type ZipCompression = 'auto' | 'deflate' | 'store';
@@ -94,6 +97,6 @@ function prepend(head: Buffer, source: Readable): Readable {
  */
 export async function deflateWorthIt(sample: Buffer, level: number, minSavings: number): Promise<boolean> {
   if (sample.length === 0) return false;
-  const compressed = await deflateRawAsync(sample, { level });
+  const compressed = sample.length <= SYNC_TRIAL_BYTES ? deflateRawSync(sample, { level }) : await deflateRawAsync(sample, { level });
   return compressed.length <= sample.length * (1 - minSavings);
 }

@@ -101,9 +101,12 @@ export class IncrementalZipper {
   #queue: Promise<unknown> = Promise.resolve();
   #state: 'open' | 'finalizing' | 'done' = 'open';
   #currentSource: Readable | undefined;
+  /** The source yazl is piping now: the only one the memory watch may pause and resume. */
+  #pipedSource: Readable | undefined;
   #counts = { entries: 0, deflated: 0, stored: 0, bytesIn: 0 };
   #finalSize: number | undefined;
   #progressTimer: NodeJS.Timeout | undefined;
+  #stopMemoryWatch: () => void;
 
   constructor(output: ZipOutput, options: IncrementalZipperOptions = {}) {
     useNativeCrc32ForYazl();
@@ -127,6 +130,7 @@ export class IncrementalZipper {
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort, { once: true });
     }
+    this.#stopMemoryWatch = this.#governor.watch(() => this.#pipedSource, () => this.#sink.drained());
     if (options.onProgress) this.#progressTimer = setInterval(() => this.#report(this.#currentName), 500).unref();
   }
 
@@ -227,7 +231,7 @@ export class IncrementalZipper {
       }) as () => void);
       await this.#race(this.#sink.closed());
       this.#state = 'done';
-      this.#stopProgress();
+      this.#stopTimers();
       this.#report(undefined, 'done');
       return {
         entries: this.#counts.entries,
@@ -282,10 +286,15 @@ export class IncrementalZipper {
       callback(null, stream);
       // After yazl has piped it: counting never competes with the pipe for the first chunk.
       stream.on('data', (chunk: Buffer) => (this.#counts.bytesIn += chunk.length));
+      this.#pipedSource = stream;
     });
-    await this.#race(finished(stream, { writable: false }).catch((error: unknown) => {
-      throw this.#typeSourceError(error, name);
-    }));
+    try {
+      await this.#race(finished(stream, { writable: false }).catch((error: unknown) => {
+        throw this.#typeSourceError(error, name);
+      }));
+    } finally {
+      this.#pipedSource = undefined;
+    }
     this.#counts.entries++;
     if (compress) this.#counts.deflated++;
     else this.#counts.stored++;
@@ -362,15 +371,16 @@ export class IncrementalZipper {
   #fail(error: Error): void {
     if (this.#failure) return;
     this.#failure = error;
-    this.#stopProgress();
+    this.#stopTimers();
     this.#currentSource?.destroy();
     this.#abandoned = this.#sink.abandon();
     this.#rejectFailed(error);
   }
 
-  #stopProgress(): void {
+  #stopTimers(): void {
     if (this.#progressTimer) clearInterval(this.#progressTimer);
     this.#progressTimer = undefined;
+    this.#stopMemoryWatch();
   }
 
   #report(currentEntry: string | undefined, phase = 'compressing'): void {

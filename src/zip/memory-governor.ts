@@ -4,6 +4,17 @@
 // buffers more than it should. Calling gc() only helps when the process runs with --expose-gc,
 // and only returns garbage: it cannot free what is still referenced.
 
+import type { Readable } from 'node:stream';
+
+const SAMPLE_EVERY_MS = 20;
+const WATCH_EVERY_MS = 100;
+
+/** Runs a full collection when the process was started with --expose-gc; otherwise nothing. */
+function collectGarbage(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (typeof gc === 'function') gc();
+}
+
 /** Options of the memory watch. */
 export interface MemoryGovernorOptions {
   /** Resident set size above which intake pauses. Default 512 MiB, or `ZIP_MEMORY_SOFT_LIMIT_BYTES`. */
@@ -18,6 +29,8 @@ export class MemoryGovernor {
   readonly #readRss: () => number;
   #peakRss = 0;
   #pauses = 0;
+  #sampledAt = -Infinity;
+  #lastRss = 0;
 
   constructor(options: MemoryGovernorOptions = {}) {
     const fromEnv = Number(process.env.ZIP_MEMORY_SOFT_LIMIT_BYTES);
@@ -35,11 +48,40 @@ export class MemoryGovernor {
     return this.#pauses;
   }
 
-  /** Reads RSS now and records the peak. */
+  /** Reads RSS (at most every 20 ms: reading it costs tens of microseconds) and records the peak. */
   sample(): number {
-    const rss = this.#readRss();
+    const now = Date.now();
+    if (now - this.#sampledAt < SAMPLE_EVERY_MS) return this.#lastRss;
+    this.#sampledAt = now;
+    const rss = (this.#lastRss = this.#readRss());
     if (rss > this.#peakRss) this.#peakRss = rss;
     return rss;
+  }
+
+  /**
+   * Watches memory while an entry streams: every 100 ms, above the soft limit, pauses the
+   * current source until the output has drained, then collects garbage if `gc` is exposed and
+   * resumes it. Returns a function that stops the watch.
+   */
+  watch(currentSource: () => Readable | undefined, drained: () => Promise<void>): () => void {
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      const source = currentSource();
+      if (source === undefined || source.destroyed || this.sample() <= this.softLimitBytes) return;
+      busy = true;
+      this.#pauses++;
+      source.pause();
+      void drained().then(() => {
+        collectGarbage();
+        this.#sampledAt = -Infinity;
+        this.sample();
+        // The pipe resumes it too once its destination drains; resuming twice is harmless.
+        if (!source.destroyed) source.resume();
+        busy = false;
+      });
+    }, WATCH_EVERY_MS).unref();
+    return () => clearInterval(timer);
   }
 
   /**
@@ -50,8 +92,8 @@ export class MemoryGovernor {
     if (this.sample() <= this.softLimitBytes) return false;
     this.#pauses++;
     await drained();
-    const gc = (globalThis as { gc?: () => void }).gc;
-    if (typeof gc === 'function') gc();
+    collectGarbage();
+    this.#sampledAt = -Infinity;
     this.sample();
     return true;
   }

@@ -6,6 +6,8 @@ import type { Readable, Writable } from 'node:stream';
 import { CompressionError, isStorageError } from '../errors.js';
 import { toInsufficientStorageError } from '../storage/disk-space.js';
 
+const DRAIN_POLL_MS = 5;
+
 /** A zip output: a file path, or any `Writable` (an S3 upload stream, a socket, a counter). */
 export type ZipOutput = string | Writable;
 
@@ -70,13 +72,15 @@ export function openZipSink(output: ZipOutput, onError: (error: Error) => void):
     },
     closed: () => done,
     isDrained: () => out.writableLength === 0,
+    // 'drain' only follows a write() that returned false, so poll the buffered length as well.
     drained: () =>
-      out.writableLength === 0 || out.destroyed
-        ? Promise.resolve()
-        : new Promise<void>((resolve) => {
-            out.once('drain', resolve);
-            out.once('close', resolve);
-          }),
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (out.writableLength === 0 || out.destroyed || out.writableFinished) resolve();
+          else setTimeout(check, DRAIN_POLL_MS);
+        };
+        check();
+      }),
     async abandon() {
       failed = true;
       if (!out.destroyed) out.destroy();
