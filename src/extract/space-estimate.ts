@@ -3,7 +3,7 @@
 // gzip's trailer.
 import { open } from 'node:fs/promises';
 import { GiB } from '../units.js';
-import { getArchiveInfo } from './archive-info.js';
+import { getArchiveInfo, type ArchiveInfoEntry } from './archive-info.js';
 import { DETECT_BYTES, detectFormat } from './detect-format.js';
 import { resolveLimits, type ExtractionLimits } from './policy/limits.js';
 import { isRandomAccessSource } from './sources/open-archive.js';
@@ -87,6 +87,17 @@ async function readTail(archive: string | import('./types.js').RandomAccessSourc
  * ```
  */
 export async function estimateArchiveSpace(archive: ArchiveSource, options: { limits?: Partial<ExtractionLimits> } = {}): Promise<SpaceEstimate> {
+  return (await estimateWithListing(archive, options)).estimate;
+}
+
+/**
+ * {@link estimateArchiveSpace}, plus the listing when one was read on the way (zip, plain tar),
+ * so a selective extraction can total what it keeps without reading the directory twice.
+ */
+export async function estimateWithListing(
+  archive: ArchiveSource,
+  options: { limits?: Partial<ExtractionLimits> } = {},
+): Promise<{ estimate: SpaceEstimate; entries?: ArchiveInfoEntry[] }> {
   const limits = resolveLimits(options.limits);
   if (typeof archive === 'string' || isRandomAccessSource(archive)) {
     const { head, tail, size } = await readTail(archive, 4);
@@ -95,7 +106,7 @@ export async function estimateArchiveSpace(archive: ArchiveSource, options: { li
       // ISIZE: the last 4 bytes, little-endian, of the last gzip member.
       const isize = tail.length === 4 ? tail.readUInt32LE(0) : 0;
       const { bytes, wraps } = estimateFromIsize(isize, size);
-      return {
+      const estimate: SpaceEstimate = {
         bytes,
         exact: false,
         format,
@@ -104,11 +115,12 @@ export async function estimateArchiveSpace(archive: ArchiveSource, options: { li
           (wraps > 0 ? `; ${wraps} x 4 GiB added because ${size} compressed bytes cannot hold fewer` : '') +
           '; the tar headers are included, a content larger by a further multiple of 4 GiB cannot be seen without reading it all',
       };
+      return { estimate };
     }
   }
   const info = await getArchiveInfo(archive, { limits });
   const diskBytes = info.entries.reduce((sum, e) => sum + Math.ceil(e.size / DISK_BLOCK_BYTES) * DISK_BLOCK_BYTES + (e.size === 0 ? DISK_BLOCK_BYTES : 0), 0);
-  return {
+  const estimate: SpaceEstimate = {
     bytes: info.totalBytes,
     exact: true,
     format: info.format,
@@ -116,4 +128,5 @@ export async function estimateArchiveSpace(archive: ArchiveSource, options: { li
     diskBytes,
     note: info.format === 'zip' ? 'from the zip central directory' : 'from the tar headers (bodies skipped)',
   };
+  return { estimate, entries: info.entries };
 }

@@ -4,7 +4,7 @@ import { iterateEntries } from './entry-stream.js';
 import type { LinkPolicy } from './policy/check-entry.js';
 import { resolveLimits, type ExtractionLimits } from './policy/limits.js';
 import { getArchiveInfo, type ArchiveInfo } from './archive-info.js';
-import { estimateArchiveSpace } from './space-estimate.js';
+import { estimateWithListing } from './space-estimate.js';
 import type { ArchiveEntry, ArchiveSource } from './types.js';
 import { extractToDirectory, type ExtractionResult } from './write/extract-to-directory.js';
 import type { ExtractorStorage } from './write/storage-like.js';
@@ -118,14 +118,14 @@ export class StreamingExtractor {
     let expectedEntries: number | undefined;
     // Only sources that can be read twice are estimated up front; a stream is checked as it goes.
     if (limits.maxTotalBytes === 'free-space' && (typeof archive === 'string' || isRandomAccessSource(archive))) {
-      const estimate = await estimateArchiveSpace(archive, { limits });
+      const { estimate, entries } = await estimateWithListing(archive, { limits });
       expectedEntries = estimate.entries;
-      // With a filter only a zip can say in advance how much will be kept; otherwise the
-      // per-entry and running checks do the work.
+      // With a filter, only a listing (zip, plain tar) says in advance how much will be kept;
+      // for a tar.gz the per-entry and running checks do the work.
       if (options.filter === undefined) expectedBytes = estimate.diskBytes ?? estimate.bytes;
-      else if (estimate.format === 'zip' && estimate.exact) {
-        const info = await getArchiveInfo(archive, { limits });
-        expectedBytes = info.entries.filter((e) => options.filter?.(asInfoEntry(e)) ?? true).reduce((sum, e) => sum + e.size, 0);
+      else if (entries !== undefined) {
+        const filter = options.filter;
+        expectedBytes = entries.filter((e) => filter(asInfoEntry(e))).reduce((sum, e) => sum + e.size, 0);
       }
     }
     return extractToDirectory(archive, destDir, {

@@ -64,7 +64,7 @@ describe('entries()', () => {
   it('skips an unconsumed body for the caller and still reads the next entry right', async () => {
     const names: string[] = [];
     let readme = '';
-    for await (const entry of new StreamingExtractor().entries(chunked(await readFile(paths.tgz), 1000))) {
+    for await (const entry of new StreamingExtractor().entries(chunked(await readFile(paths.tgz as string), 1000))) {
       names.push(entry.path);
       if (entry.path === 'README.md') readme = (await entry.body.toArray()).join('');
     }
@@ -83,7 +83,7 @@ describe('entries()', () => {
 
   it('refuses a zip given as a stream, naming what to pass instead', async () => {
     const error = await (async () => {
-      for await (const _ of new StreamingExtractor().entries(Readable.from([await readFile(paths.zip)]))) void _;
+      for await (const _ of new StreamingExtractor().entries(Readable.from([await readFile(paths.zip as string)]))) void _;
     })().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ExtractionError);
     expect((error as ExtractionError).reason).toBe('UNSUPPORTED_FORMAT');

@@ -9,17 +9,9 @@ import { assertRatio, assertWithinLimit, type ExtractionLimits } from '../policy
 import type { RandomAccessSource } from '../types.js';
 import type { RawEntry, RawEntryKind } from './raw-entry.js';
 import { asExtractionError } from './tar-reader.js';
+import { RangedReader } from './ranged-reader.js';
 import { assertDisjointSpans, LOCAL_HEADER_FIXED_BYTES, nextRecordStarts, type EntrySpan } from './zip-layout.js';
 import { ZipEntryVerifier, type RatioLedger } from './zip-verifier.js';
-
-class SourceReader extends yauzl.RandomAccessReader {
-  constructor(private readonly source: RandomAccessSource) {
-    super();
-  }
-  override _readStreamForRange(start: number, end: number): Readable {
-    return this.source.createReadStream(start, end);
-  }
-}
 
 const YAUZL_OPTIONS: yauzl.Options = {
   lazyEntries: true,
@@ -34,7 +26,7 @@ export async function openZip(source: RandomAccessSource, label: string | undefi
   try {
     const localPath = (source as { localPath?: string }).localPath;
     if (localPath !== undefined) return await yauzl.openPromise(localPath, YAUZL_OPTIONS);
-    return await yauzl.fromRandomAccessReaderPromise(new SourceReader(source), source.size, YAUZL_OPTIONS);
+    return await yauzl.fromRandomAccessReaderPromise(new RangedReader(source), source.size, YAUZL_OPTIONS);
   } catch (error) {
     throw new ExtractionError(`zip could not be opened: ${(error as Error).message}`, {
       reason: 'CORRUPT',
