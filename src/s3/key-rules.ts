@@ -149,13 +149,23 @@ export function sanitizeName(value: string, maxBytes = 255): string {
     .replace(/-{2,}/g, '-')
     .replace(/^-+|-+$/g, '');
   if (out === '.' || out === '..') out = '';
-  while (Buffer.byteLength(out, 'utf8') > maxBytes) out = Array.from(out).slice(0, -1).join('');
+  if (Buffer.byteLength(out, 'utf8') > maxBytes) {
+    let bytes = 0;
+    let cut = '';
+    for (const ch of out) {
+      bytes += Buffer.byteLength(ch, 'utf8');
+      if (bytes > maxBytes) break;
+      cut += ch;
+    }
+    out = cut;
+  }
   out = out.replace(/-+$/, '');
   return out === '' ? 'unnamed' : out;
 }
 
 /**
- * Checks a job name, and returns it unchanged; `sanitizeJobName` is the explicit repair.
+ * Turns any text into a valid SageMaker job name, explicitly: runs of other characters become
+ * `-`, and the result is cut to 63 characters. Returns `'job'` when nothing usable is left.
  *
  * @example
  * ```ts

@@ -11,8 +11,12 @@ export interface LegacyRule {
    * runs of `/` collapsed and the layout prefix removed. Named groups feed `target`.
    */
   pattern: string;
-  /** The new key, with `{group}` placeholders for the pattern's named groups (`models/training/{job}/{rest}`). */
-  target: string;
+  /**
+   * The new key, with `{group}` placeholders for the pattern's named groups
+   * (`models/training/{job}/{rest}`); `null` marks legacy keys with no new home, which are
+   * reported as orphans instead of being left in place silently.
+   */
+  target: string | null;
 }
 
 /**
@@ -37,6 +41,13 @@ export const DEFAULT_LEGACY_RULES: readonly LegacyRule[] = Object.freeze([
     pattern:
       '^datasets/(?<anything>.+)/compilation-output/(?<job>[^/]+)/(?<rest>(?:.+/)?model-(?<target>[A-Za-z0-9][A-Za-z0-9_-]*)\\.[^/]+)$',
     target: 'models/compilation/{job}/{target}/{rest}',
+  },
+  {
+    // Model output folders that none of the rules above place (a compilation file with no
+    // target in its name): legacy, but where they belong needs a person.
+    name: 'unplaced-model-output',
+    pattern: '^datasets/.+/(?:training|compilation)-output/',
+    target: null,
   },
   {
     name: 'packaged-component',
@@ -108,6 +119,7 @@ export function matchLegacyKey(key: string, rules: readonly LegacyRule[] = DEFAU
   for (const rule of rules) {
     const match = regexOf(rule).exec(relative);
     if (match === null) continue;
+    if (rule.target === null) return null;
     return { key: prefix + fill(rule.target, match.groups ?? {}, rule), rule: rule.name };
   }
   return isInLayout(relative) ? inLayout : null;

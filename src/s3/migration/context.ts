@@ -17,6 +17,8 @@ export const COPY_OBJECT_LIMIT_BYTES = 5 * GiB;
 export interface StepContext {
   options: MigrationOptions;
   objects: BucketObjects;
+  /** The same bucket without the caller's signal: the journal is written even after a cancel. */
+  journalObjects: BucketObjects;
   references: ReferenceStore | undefined;
   policy: RetryPolicy;
   concurrency: number;
@@ -39,9 +41,11 @@ export function stepContext(options: MigrationOptions): StepContext {
     throw new ConfigurationError('dynamodb', 'is required when tables are given');
   }
   const policy: RetryPolicy = { retries: options.retries ?? 5, minDelayMs: options.retryMinDelayMs ?? 200, signal: options.signal };
+  const objects = new BucketObjects(options.s3, options.bucket, policy);
   return {
     options,
-    objects: new BucketObjects(options.s3, options.bucket, policy),
+    objects,
+    journalObjects: objects.withPolicy({ retries: policy.retries, minDelayMs: policy.minDelayMs }),
     references: options.dynamodb === undefined ? undefined : new ReferenceStore(options.dynamodb, policy),
     policy,
     concurrency,
@@ -59,7 +63,7 @@ export async function openMigration(ctx: StepContext, step: string): Promise<Mig
       suggestion: 'run `s3 migrate` first, or pass the id with --id',
     });
   }
-  const journal = await MigrationJournal.open(ctx.objects, id);
+  const journal = await MigrationJournal.open(ctx.journalObjects, id);
   if (journal.records.length === 0 && journal.plan === undefined) {
     throw new MigrationError(`${step}: migration ${id} not found in bucket ${ctx.options.bucket}`, { suggestion: 'list _migrations/ and pass an existing id' });
   }

@@ -9,7 +9,7 @@ import { journalTime, MigrationJournal, newMigrationId } from './journal.js';
 import { buildPlan } from './plan.js';
 import { forEachConcurrent } from './pool.js';
 import { keyOfUri } from './references.js';
-import { isPlainMd5Etag } from './s3-objects.js';
+import { isPlainMd5Etag, type ListedObject } from './s3-objects.js';
 import type { MigrationOptions, MigrationPlan, MigrationReport, PlannedMove, ReferenceChange } from './types.js';
 
 /**
@@ -72,7 +72,7 @@ export async function runMigration(options: MigrationOptions): Promise<Migration
     return report; // nothing to do: no journal, no writes
   }
 
-  const journal = unfinished ?? (await MigrationJournal.create(ctx.objects, newMigrationId(), plan));
+  const journal = unfinished ?? (await MigrationJournal.create(ctx.journalObjects, newMigrationId(), plan));
   report.id = journal.id;
   ctx.logger.info(unfinished ? 'resuming migration' : 'starting migration', { id: journal.id, toCopy: todo.length });
   try {
@@ -98,7 +98,7 @@ export async function runMigration(options: MigrationOptions): Promise<Migration
 async function findUnfinished(ctx: StepContext): Promise<MigrationJournal | undefined> {
   const latest = (await MigrationJournal.listIds(ctx.objects)).at(-1);
   if (latest === undefined) return undefined;
-  const journal = await MigrationJournal.open(ctx.objects, latest);
+  const journal = await MigrationJournal.open(ctx.journalObjects, latest);
   if (journal.state === 'rolling-back') {
     throw new MigrationError(`the rollback of migration ${latest} is unfinished`, { suggestion: `run rollback --id ${latest} again to finish it first` });
   }
@@ -107,6 +107,9 @@ async function findUnfinished(ctx: StepContext): Promise<MigrationJournal | unde
 
 async function copyAll(ctx: StepContext, journal: MigrationJournal, todo: PlannedMove[], report: MigrationReport): Promise<void> {
   const progress = new ProgressReporter(ctx, 'copying', todo.length, todo.reduce((n, m) => n + m.size, 0));
+  // A resumed run asks once which targets exist (copies in flight when the last run stopped)
+  // rather than a HEAD per object; a new run's plan has just seen that none do.
+  const existing = report.resumed ? await ctx.objects.snapshot(ctx.options.prefix ? `${ctx.options.prefix.replace(/\/+$/, '')}/` : '') : new Map<string, ListedObject>();
   await forEachConcurrent(
     todo,
     ctx.concurrency,
@@ -115,14 +118,22 @@ async function copyAll(ctx: StepContext, journal: MigrationJournal, todo: Planne
       if (source === undefined) {
         throw new MigrationError(`source ${move.source} disappeared after planning`, { details: { key: move.source } });
       }
-      const existing = await ctx.objects.head(move.target);
+      const found = existing.get(move.target);
       let method: 'copy' | 'multipart' | 'existing' = 'existing';
-      if (existing === undefined) method = await ctx.objects.copy({ ...source, key: move.source }, move.target, ctx.sizing);
-      const verified = await verifyCopy(ctx, move, source);
+      let target: { etag: string | undefined; size: number | undefined } | undefined;
+      if (found === undefined) {
+        const copied = await ctx.objects.copy({ ...source, key: move.source }, move.target, ctx.sizing);
+        method = copied.method;
+        // A server-side copy is atomic: the size is the source's; the ETag comes back with it.
+        target = { etag: copied.etag, size: source.ContentLength };
+      } else {
+        target = { etag: found.etag, size: found.size };
+      }
+      const verified = await verifyCopy(ctx, move, source, target);
       if (!verified.ok) {
         throw new MigrationError(`copy of ${move.source} to ${move.target} does not match: ${verified.detail}`, {
           details: { key: move.source, target: move.target },
-          suggestion: existing ? 'another writer owns the target key; rename or remove it, then migrate again' : undefined,
+          suggestion: found ? 'another writer owns the target key; rename or remove it, then migrate again' : undefined,
         });
       }
       journal.append({
@@ -148,22 +159,31 @@ async function copyAll(ctx: StepContext, journal: MigrationJournal, todo: Planne
   await journal.flush();
 }
 
-/** Checks the target against the source: size, then ETag when both are MD5s, else SHA-256 streamed. */
+/**
+ * Checks the target against the source: size, then ETag when both are plain MD5s, else SHA-256
+ * of both, streamed. `known` is the target's ETag and size when the caller already has them
+ * (from the copy's answer or a listing); without them the target is HEADed.
+ */
 export async function verifyCopy(
   ctx: StepContext,
   move: { source: string; target: string },
   source: HeadObjectCommandOutput,
+  known?: { etag: string | undefined; size: number | undefined },
 ): Promise<{ ok: true; targetEtag: string; sha256?: string } | { ok: false; detail: string }> {
-  const target = await ctx.objects.head(move.target);
-  if (target === undefined) return { ok: false, detail: 'target missing after copy' };
-  if (target.ContentLength !== source.ContentLength) {
-    return { ok: false, detail: `size ${target.ContentLength} bytes, expected ${source.ContentLength}` };
+  let target = known;
+  if (target?.etag === undefined || target.size === undefined || !isPlainMd5Etag(target.etag)) {
+    const head = await ctx.objects.head(move.target);
+    if (head === undefined) return { ok: false, detail: 'target missing after copy' };
+    target = { etag: head.ETag, size: head.ContentLength };
   }
-  if (isPlainMd5Etag(source.ETag, source.ServerSideEncryption) && isPlainMd5Etag(target.ETag, target.ServerSideEncryption)) {
-    return source.ETag === target.ETag ? { ok: true, targetEtag: target.ETag ?? '' } : { ok: false, detail: `ETag ${target.ETag}, expected ${source.ETag}` };
+  if (target.size !== source.ContentLength) {
+    return { ok: false, detail: `size ${target.size} bytes, expected ${source.ContentLength}` };
+  }
+  if (isPlainMd5Etag(source.ETag, source.ServerSideEncryption) && isPlainMd5Etag(target.etag, source.ServerSideEncryption)) {
+    return source.ETag === target.etag ? { ok: true, targetEtag: target.etag ?? '' } : { ok: false, detail: `ETag ${target.etag}, expected ${source.ETag}` };
   }
   const [a, b] = await Promise.all([ctx.objects.sha256(move.source), ctx.objects.sha256(move.target)]);
-  return a === b ? { ok: true, targetEtag: target.ETag ?? '', sha256: a } : { ok: false, detail: `SHA-256 ${b}, expected ${a}` };
+  return a === b ? { ok: true, targetEtag: target.etag ?? '', sha256: a } : { ok: false, detail: `SHA-256 ${b}, expected ${a}` };
 }
 
 function uriMapping(ctx: StepContext, moves: readonly PlannedMove[]): Map<string, string> {

@@ -75,14 +75,15 @@ async function restoreReferences(ctx: StepContext, journal: MigrationJournal, mo
 
 async function removeCopies(ctx: StepContext, journal: MigrationJournal, moves: readonly PlannedMove[], report: RollbackReport): Promise<void> {
   const progress = new ProgressReporter(ctx, 'removing-copies', moves.length, 0);
+  const listed = await ctx.objects.snapshot('');
   await forEachConcurrent(
     moves,
     ctx.concurrency,
     async (move) => {
-      const target = await ctx.objects.head(move.target);
+      const target = listed.get(move.target);
       if (target !== undefined) {
-        const original = await ctx.objects.head(move.source);
-        if (original === undefined || original.ContentLength !== target.ContentLength) {
+        const original = listed.get(move.source);
+        if (original === undefined || original.size !== target.size) {
           report.copiesKept.push(move.target);
           ctx.logger.warn('keeping new copy: its original is missing or differs', { id: journal.id, key: move.target, original: move.source });
         } else {

@@ -37,6 +37,16 @@ export class BucketObjects {
     return retryThrottled(async () => send(make(await sdk()), { abortSignal: this.policy.signal }), this.policy);
   }
 
+  /** The same bucket with another retry policy (journal writes must outlive a cancelled step). */
+  withPolicy(policy: RetryPolicy): BucketObjects {
+    return new BucketObjects(this.s3, this.bucket, policy);
+  }
+
+  /** Every object under `prefix` by key: one listing instead of a HEAD per object. */
+  async snapshot(prefix: string): Promise<Map<string, ListedObject>> {
+    return new Map((await this.list(prefix)).map((o) => [o.key, o]));
+  }
+
   /** Every object under `prefix`, page by page (ListObjectsV2 continuation tokens). */
   async list(prefix: string): Promise<ListedObject[]> {
     const out: ListedObject[] = [];
@@ -103,7 +113,11 @@ export class BucketObjects {
    * encryption. CopyObject up to `multipartThresholdBytes`, UploadPartCopy above it (CopyObject
    * refuses sources over 5 GiB).
    */
-  async copy(source: HeadObjectCommandOutput & { key: string }, target: string, sizing: { thresholdBytes: number; partSizeBytes: number }): Promise<'copy' | 'multipart'> {
+  async copy(
+    source: HeadObjectCommandOutput & { key: string },
+    target: string,
+    sizing: { thresholdBytes: number; partSizeBytes: number },
+  ): Promise<{ method: 'copy' | 'multipart'; etag: string | undefined }> {
     const size = source.ContentLength ?? 0;
     const copySource = encodeCopySource(this.bucket, source.key);
     // MetadataDirective COPY keeps content type and user metadata; encryption is not copied by
@@ -114,13 +128,13 @@ export class BucketObjects {
       BucketKeyEnabled: source.BucketKeyEnabled,
     };
     if (size <= sizing.thresholdBytes) {
-      await this.send((m) =>
+      const out = await this.send<import('@aws-sdk/client-s3').CopyObjectCommandOutput>((m) =>
         new m.CopyObjectCommand({ Bucket: this.bucket, Key: target, CopySource: copySource, MetadataDirective: 'COPY', ...encryption }),
       );
-      return 'copy';
+      return { method: 'copy', etag: out.CopyObjectResult?.ETag };
     }
-    await this.multipartCopy(source, target, copySource, size, sizing.partSizeBytes, encryption);
-    return 'multipart';
+    const etag = await this.multipartCopy(source, target, copySource, size, sizing.partSizeBytes, encryption);
+    return { method: 'multipart', etag };
   }
 
   private async multipartCopy(
@@ -130,7 +144,7 @@ export class BucketObjects {
     size: number,
     partSize: number,
     encryption: Record<string, unknown>,
-  ): Promise<void> {
+  ): Promise<string | undefined> {
     const created = await this.send<import('@aws-sdk/client-s3').CreateMultipartUploadCommandOutput>(
       (m) =>
         new m.CreateMultipartUploadCommand({
@@ -163,9 +177,10 @@ export class BucketObjects {
         );
         parts.push({ ETag: out.CopyPartResult?.ETag, PartNumber: n });
       }
-      await this.send((m) =>
+      const done = await this.send<import('@aws-sdk/client-s3').CompleteMultipartUploadCommandOutput>((m) =>
         new m.CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: target, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
       );
+      return done.ETag;
     } catch (error) {
       // Leave no invisible, billed parts behind.
       await this.send((m) => new m.AbortMultipartUploadCommand({ Bucket: this.bucket, Key: target, UploadId: uploadId })).catch(() => undefined);

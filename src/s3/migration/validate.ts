@@ -5,8 +5,8 @@ import { DEFAULT_LEGACY_RULES, matchLegacyKey } from '../legacy-rules.js';
 import { assertPrefix } from '../key-rules.js';
 import { stepContext, openMigration, type StepContext } from './context.js';
 import { MIGRATIONS_ROOT, MigrationJournal } from './journal.js';
-import { forEachConcurrent } from './pool.js';
-import { keyOfUri, type FoundReference } from './references.js';
+import { keyOfUri } from './references.js';
+import type { ListedObject } from './s3-objects.js';
 import type { MigrationOptions, ValidationProblem, ValidationReport } from './types.js';
 
 /**
@@ -21,68 +21,53 @@ import type { MigrationOptions, ValidationProblem, ValidationReport } from './ty
  */
 export async function validateMigration(options: MigrationOptions): Promise<ValidationReport> {
   const ctx = stepContext(options);
-  const hasMigration = options.id !== undefined || (await MigrationJournal.listIds(ctx.objects)).length > 0;
+  const hasMigration = options.id !== undefined || (await MigrationJournal.listIds(ctx.journalObjects)).length > 0;
   const journal = hasMigration ? await openMigration(ctx, 'validate') : undefined;
   const problems: ValidationProblem[] = [];
-  const checkedObjects = journal === undefined ? 0 : await checkCopies(ctx, journal, problems);
-  const checkedReferences = await checkReferences(ctx, problems);
+  // One listing of the whole bucket answers every existence, size and ETag question below.
+  const listed = await ctx.objects.snapshot('');
+  const checkedObjects = journal === undefined ? 0 : checkCopies(journal, listed, problems);
+  const checkedReferences = await checkReferences(ctx, listed, problems);
   problems.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return { ok: problems.length === 0, id: journal?.id, checkedObjects, checkedReferences, problems, orphans: await findOrphans(ctx) };
+  return { ok: problems.length === 0, id: journal?.id, checkedObjects, checkedReferences, problems, orphans: findOrphans(ctx, listed) };
 }
 
-async function checkCopies(ctx: StepContext, journal: MigrationJournal, problems: ValidationProblem[]): Promise<number> {
+function checkCopies(journal: MigrationJournal, listed: Map<string, ListedObject>, problems: ValidationProblem[]): number {
   const recorded = new Map(journal.records.flatMap((r) => (r.type === 'copied' ? [[r.target, r] as const] : [])));
   const moves = journal.plan?.moves ?? [...recorded.values()].map((r) => ({ source: r.source, target: r.target, size: r.size }));
-  await forEachConcurrent(
-    moves,
-    ctx.concurrency,
-    async (move) => {
-      const head = await ctx.objects.head(move.target);
-      const record = recorded.get(move.target);
-      if (head === undefined) {
-        problems.push({ kind: 'missing', key: move.target, detail: `no object at the new key (copy of ${move.source})` });
-      } else if (record === undefined) {
-        problems.push({ kind: 'missing', key: move.target, detail: `copy of ${move.source} is not verified in the journal; run migrate to finish` });
-      } else if (head.ContentLength !== record.size) {
-        problems.push({ kind: 'differs', key: move.target, detail: `size ${head.ContentLength} bytes, journal says ${record.size}` });
-      } else if (head.ETag !== record.targetEtag) {
-        problems.push({ kind: 'differs', key: move.target, detail: `ETag ${head.ETag}, journal says ${record.targetEtag}` });
-      }
-    },
-    ctx.options.signal,
-  );
+  for (const move of moves) {
+    const found = listed.get(move.target);
+    const record = recorded.get(move.target);
+    if (found === undefined) {
+      problems.push({ kind: 'missing', key: move.target, detail: `no object at the new key (copy of ${move.source})` });
+    } else if (record === undefined) {
+      problems.push({ kind: 'missing', key: move.target, detail: `copy of ${move.source} is not verified in the journal; run migrate to finish` });
+    } else if (found.size !== record.size) {
+      problems.push({ kind: 'differs', key: move.target, detail: `size ${found.size} bytes, journal says ${record.size}` });
+    } else if (found.etag !== record.targetEtag) {
+      problems.push({ kind: 'differs', key: move.target, detail: `ETag ${found.etag}, journal says ${record.targetEtag}` });
+    }
+  }
   return moves.length;
 }
 
-async function checkReferences(ctx: StepContext, problems: ValidationProblem[]): Promise<number> {
+async function checkReferences(ctx: StepContext, listed: Map<string, ListedObject>, problems: ValidationProblem[]): Promise<number> {
   if (ctx.references === undefined || !ctx.options.tables?.length) return 0;
-  const found: FoundReference[] = [];
+  let checked = 0;
   await ctx.references.scan(ctx.options.tables, (ref) => {
-    if (keyOfUri(ref.value, ctx.options.bucket) !== undefined) found.push(ref);
+    const key = keyOfUri(ref.value, ctx.options.bucket);
+    if (key === undefined) return;
+    checked++;
+    if (!listed.has(key)) {
+      problems.push({ kind: 'dangling-reference', key, detail: `${ref.table} ${JSON.stringify(ref.key)} ${ref.path} names no object` });
+    }
   });
-  const exists = new Map<string, Promise<boolean>>();
-  await forEachConcurrent(
-    found,
-    ctx.concurrency,
-    async (ref) => {
-      const key = keyOfUri(ref.value, ctx.options.bucket)!;
-      let check = exists.get(key);
-      if (check === undefined) {
-        check = ctx.objects.head(key).then((h) => h !== undefined);
-        exists.set(key, check);
-      }
-      if (!(await check)) {
-        problems.push({ kind: 'dangling-reference', key, detail: `${ref.table} ${JSON.stringify(ref.key)} ${ref.path} names no object` });
-      }
-    },
-    ctx.options.signal,
-  );
-  return found.length;
+  return checked;
 }
 
-async function findOrphans(ctx: StepContext): Promise<string[]> {
+function findOrphans(ctx: StepContext, listed: Map<string, ListedObject>): string[] {
   const prefix = assertPrefix('prefix', ctx.options.prefix);
   const rules = ctx.options.rules ?? DEFAULT_LEGACY_RULES;
-  const listed = await ctx.objects.list(prefix === '' ? '' : `${prefix}/`);
-  return listed.filter((o) => !o.key.startsWith(MIGRATIONS_ROOT) && matchLegacyKey(o.key, rules, { prefix }) === null).map((o) => o.key);
+  const head = prefix === '' ? '' : `${prefix}/`;
+  return [...listed.keys()].filter((key) => key.startsWith(head) && !key.startsWith(MIGRATIONS_ROOT) && matchLegacyKey(key, rules, { prefix }) === null);
 }
