@@ -9,6 +9,7 @@ const deflateRawAsync = promisify(deflateRaw);
 // Below this, a synchronous deflate (tens of microseconds) is cheaper than a round trip to the
 // thread pool, which is busy inflating the source; thousands of small files add up.
 const SYNC_TRIAL_BYTES = 16 * 1024;
+const NO_TRIAL_BELOW_BYTES = 8 * 1024;
 
 /** How entries are compressed: `'auto'` decides per entry from a sample; `'deflate'` and `'store'` always. */
 export type ZipCompression = 'auto' | 'deflate' | 'store';
@@ -93,10 +94,13 @@ function prepend(head: Buffer, source: Readable): Readable {
 
 /**
  * True when deflating `sample` at `level` saves at least `minSavings` of its size.
- * Empty samples store (nothing to save).
+ * Empty samples store (nothing to save); samples under 8 KiB deflate without a trial.
  */
 export async function deflateWorthIt(sample: Buffer, level: number, minSavings: number): Promise<boolean> {
   if (sample.length === 0) return false;
+  // A trial costs a zlib stream set-up (about 300 KiB of state) as much as the deflate itself,
+  // and yazl deflates again; for small entries the answer barely matters, so skip the trial.
+  if (sample.length < NO_TRIAL_BELOW_BYTES) return true;
   const compressed = sample.length <= SYNC_TRIAL_BYTES ? deflateRawSync(sample, { level }) : await deflateRawAsync(sample, { level });
   return compressed.length <= sample.length * (1 - minSavings);
 }

@@ -261,8 +261,10 @@ export class IncrementalZipper {
     source.on('error', onSourceError);
     let stream = source;
     let compress = choice === 'deflate';
-    if (choice === 'auto') {
-      const sampleBytes = this.#options.auto?.sampleBytes ?? 64 * 1024;
+    const sampleBytes = this.#options.auto?.sampleBytes ?? 64 * 1024;
+    // Small entries are read whole and added as buffers, whatever the compression: sizes and
+    // CRC go in the local header (no data descriptor) and the per-entry stream plumbing is skipped.
+    if (choice === 'auto' || (options.size !== undefined && options.size <= sampleBytes)) {
       this.#currentSource = source;
       const peeked = await this.#race(peekStart(source, sampleBytes).catch((error: unknown) => {
         throw this.#typeSourceError(error, name);
@@ -271,7 +273,7 @@ export class IncrementalZipper {
         if (options.size !== undefined && options.size !== peeked.head.length) throw this.#sizeMismatch(name, options.size, peeked.head.length);
         return this.#addWholeBuffer(peeked.head, name, options);
       }
-      compress = await this.#race(this.#deflatePays(peeked.head));
+      if (choice === 'auto') compress = await this.#race(this.#deflatePays(peeked.head));
       stream = peeked.rest!;
     }
     this.#currentSource = stream;
