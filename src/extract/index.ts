@@ -8,7 +8,7 @@ export type { ExtractorStorage } from './write/storage-like.js';
 export { getArchiveInfo } from './archive-info.js';
 export type { ArchiveInfo, ArchiveInfoEntry } from './archive-info.js';
 export { estimateArchiveSpace, estimateFromIsize, DISK_BLOCK_BYTES } from './space-estimate.js';
-export type { SpaceEstimate } from './space-estimate.js';
+export type { SpaceEstimate, IsizeEstimate } from './space-estimate.js';
 export { detectFormat } from './detect-format.js';
 export { fileRandomAccessSource, s3RandomAccessSource } from './sources/random-access.js';
 export type { S3RandomAccessSource, S3RandomAccessSourceOptions } from './sources/random-access.js';
@@ -20,3 +20,5 @@ export { checkSymlinkTarget, checkHardlinkTarget } from './policy/check-link-tar
 export { sanitizeMode } from './policy/sanitize-mode.js';
 export { checkEntry } from './policy/check-entry.js';
 export type { CheckedEntry, LinkPolicy } from './policy/check-entry.js';
+export type { PathLimits } from './policy/normalize-entry-path.js';
+export type { RawEntry, RawEntryKind } from './readers/raw-entry.js';

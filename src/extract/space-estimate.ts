@@ -29,6 +29,14 @@ export interface SpaceEstimate {
 export const DISK_BLOCK_BYTES = 4096;
 const TWO_POW_32 = 4 * GiB;
 
+/** What {@link estimateFromIsize} concludes. */
+export interface IsizeEstimate {
+  /** Estimated uncompressed bytes (a lower bound). */
+  bytes: number;
+  /** How many times 4 GiB was added to ISIZE. */
+  wraps: number;
+}
+
 /**
  * Turns a gzip ISIZE (the uncompressed size modulo 2^32, RFC 1952 section 2.3.1) into an
  * estimate. Deflate never expands data by more than a few bytes per 16 KiB block, so the
@@ -41,7 +49,7 @@ const TWO_POW_32 = 4 * GiB;
  * estimateFromIsize(1_000, 5 * GiB).bytes; // 1000 + 8 GiB: 5 GiB compressed cannot hold only 1000 bytes
  * ```
  */
-export function estimateFromIsize(isize: number, compressedBytes: number): { bytes: number; wraps: number } {
+export function estimateFromIsize(isize: number, compressedBytes: number): IsizeEstimate {
   const floor = Math.max(0, Math.floor(compressedBytes * 0.999) - 1024);
   let bytes = isize;
   let wraps = 0;
