@@ -9,8 +9,13 @@ export type PackagingStrategy = 'extract-then-zip' | 'stream' | 'sequential-stre
 
 /** What {@link planPackaging} weighs. */
 export interface PackagingPlanInput {
-  /** The archive's size estimate: `bytes` uncompressed; `archiveBytes` the archive itself, when it sits on the same disk. */
-  estimate: { bytes: number; archiveBytes?: number };
+  /** The archive's size estimate (a `SpaceEstimate` fits). */
+  estimate: {
+    /** Uncompressed bytes of the entries. */
+    bytes: number;
+    /** The archive's own size, when it sits on the working disk (downloaded there). */
+    archiveBytes?: number;
+  };
   /** Free bytes on the working disk (less other reservations). */
   freeBytes: number;
   /** Targets to package at the same time (one zip each). Default 1. */

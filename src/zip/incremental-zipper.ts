@@ -14,7 +14,15 @@ import { useNativeCrc32ForYazl } from './native-crc32.js';
 import { checkZipEntryName } from './zip-entry-name.js';
 import { openZipSink, type ZipOutput, type ZipSink } from './zip-output.js';
 
-/** The mtime every entry gets in a deterministic zip (local time, so the DOS fields never vary by time zone). */
+/**
+ * The mtime every entry gets in a deterministic zip: 1980-01-01 00:00 in local time, so the DOS
+ * date and time fields are the same in every time zone (the UTC extra field is left out).
+ *
+ * @example
+ * ```ts
+ * new IncrementalZipper('out.zip', { deterministic: true }); // every entry dated DETERMINISTIC_MTIME
+ * ```
+ */
 export const DETERMINISTIC_MTIME = new Date(1980, 0, 1, 0, 0, 0);
 
 /** Options of {@link IncrementalZipper}. */
