@@ -1,4 +1,15 @@
-export { S3PathBuilder, type S3PathBuilderOptions, type ParsedS3Key, type ParsedLayoutKey } from './path-builder.js';
+export {
+  S3PathBuilder,
+  type S3PathBuilderOptions,
+  type ParsedS3Key,
+  type ParsedLayoutKey,
+  type DatasetKey,
+  type TrainingKey,
+  type CompilationKey,
+  type DeploymentKey,
+  type LegacyKey,
+  type UnknownKey,
+} from './path-builder.js';
 export {
   resolveLegacyKey,
   matchLegacyKey,

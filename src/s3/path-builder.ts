@@ -14,18 +14,83 @@ export interface S3PathBuilderOptions {
   legacyRules?: readonly LegacyRule[];
 }
 
+/** A key under `datasets/<name>/`. */
+export interface DatasetKey {
+  /** Always `'dataset'`. */
+  kind: 'dataset';
+  /** The whole key. */
+  key: string;
+  /** The dataset's name. */
+  name: string;
+  /** The segments after the name. */
+  rest: string[];
+}
+
+/** A key under `models/training/<job>/`. */
+export interface TrainingKey {
+  /** Always `'training'`. */
+  kind: 'training';
+  /** The whole key. */
+  key: string;
+  /** The training job's name. */
+  job: string;
+  /** The segments after the job (`['output', 'model.tar.gz']`). */
+  rest: string[];
+}
+
+/** A key under `models/compilation/<job>/<target>/`. */
+export interface CompilationKey {
+  /** Always `'compilation'`. */
+  kind: 'compilation';
+  /** The whole key. */
+  key: string;
+  /** The compilation job's name. */
+  job: string;
+  /** The target device or platform. */
+  target: string;
+  /** The segments after the target. */
+  rest: string[];
+}
+
+/** A key under `deployments/<name>/`. */
+export interface DeploymentKey {
+  /** Always `'deployment'`. */
+  kind: 'deployment';
+  /** The whole key. */
+  key: string;
+  /** The deployment's name. */
+  name: string;
+  /** The segments after the name. */
+  rest: string[];
+}
+
+/** A key no layout folder and no legacy rule explains. */
+export interface UnknownKey {
+  /** Always `'unknown'`. */
+  kind: 'unknown';
+  /** The whole key. */
+  key: string;
+}
+
+/** A legacy key, with where it belongs in the new layout. */
+export interface LegacyKey {
+  /** Always `'legacy'`. */
+  kind: 'legacy';
+  /** The legacy key as given. */
+  key: string;
+  /** The name of the rule that matched. */
+  rule: string;
+  /** The key in the new layout. */
+  newKey: string;
+  /** `newKey` parsed. */
+  resolved: ParsedLayoutKey | UnknownKey;
+}
+
 /** What a key of the new layout is, as {@link S3PathBuilder.parse} reads it. */
-export type ParsedLayoutKey =
-  | { kind: 'dataset'; key: string; name: string; rest: string[] }
-  | { kind: 'training'; key: string; job: string; rest: string[] }
-  | { kind: 'compilation'; key: string; job: string; target: string; rest: string[] }
-  | { kind: 'deployment'; key: string; name: string; rest: string[] };
+export type ParsedLayoutKey = DatasetKey | TrainingKey | CompilationKey | DeploymentKey;
 
 /** What {@link S3PathBuilder.parse} found: a layout key, a legacy key with its new equivalent, or neither. */
-export type ParsedS3Key =
-  | ParsedLayoutKey
-  | { kind: 'legacy'; key: string; rule: string; newKey: string; resolved: ParsedLayoutKey | { kind: 'unknown'; key: string } }
-  | { kind: 'unknown'; key: string };
+export type ParsedS3Key = ParsedLayoutKey | LegacyKey | UnknownKey;
 
 /**
  * Builds and parses keys of the new layout. Every argument is validated; a bad one throws

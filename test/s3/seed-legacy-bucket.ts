@@ -94,6 +94,12 @@ export async function seedTable(dynamodb: DynamoDBClient, bucket: string, seeded
   const doc = DynamoDBDocumentClient.from(dynamodb);
   const uri = (key: string) => `s3://${bucket}/${key}`;
   const training = [...seeded.moves.keys()].filter((k) => k.endsWith('/output/model.tar.gz'));
+  const compiled = new Map(
+    [...seeded.moves.keys()].flatMap((k) => {
+      const m = /compilation-output\/(neo-\d+)\/model-(\w+)\.tar\.gz$/.exec(k);
+      return m ? [[`${m[1]}/${m[2]}`, k] as const] : [];
+    }),
+  );
   const items = training.map((key, i) => {
     const dataset = key.split('/training-output/')[0]!;
     return {
@@ -102,14 +108,14 @@ export async function seedTable(dynamodb: DynamoDBClient, bucket: string, seeded
       dataset_manifest_s3: uri(`${dataset.replace(/^datasets\/([^/]+).*$/, 'datasets/$1')}/manifest.json`),
       // Not a named attribute: must never be touched.
       notes_s3: uri(key),
-      compilation_jobs:
-        i < 100
-          ? ['LINUX_ARM64_NVIDIA', 'jetson_xavier'].map((t) => ({
-              target: t,
-              compiled_model_s3: uri(`datasets/${['día 0', 'ds-1', 'ds-2', 'día 3', 'ds-4', 'ds-5', 'día 6', 'ds-7', 'ds-8', 'día 9'][i % 10]}/compilation-output/neo-${i}/model-${t}.tar.gz`),
-            }))
-          : [],
-      packaged_components: i < 50 ? [{ version: '1.0.0', component_package_s3: uri(`model_artifacts/model-${i}/${i}_greengrass_model_component.zip`) }] : [],
+      // Only outputs the seed really wrote: every named reference names an existing object.
+      compilation_jobs: ['LINUX_ARM64_NVIDIA', 'jetson_xavier']
+        .map((t) => ({ target: t, key: compiled.get(`neo-${i}/${t}`) }))
+        .filter((j) => j.key !== undefined)
+        .map((j) => ({ target: j.target, compiled_model_s3: uri(j.key!) })),
+      packaged_components: seeded.moves.has(`model_artifacts/model-${i}/${i}_greengrass_model_component.zip`)
+        ? [{ version: '1.0.0', component_package_s3: uri(`model_artifacts/model-${i}/${i}_greengrass_model_component.zip`) }]
+        : [],
     };
   });
   await forEachConcurrent(items, 8, async (Item) => {

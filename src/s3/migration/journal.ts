@@ -12,24 +12,72 @@ import type { MigrationPlan, ReferenceChange } from './types.js';
 /** The folder all migration bookkeeping lives under, at the bucket's root. */
 export const MIGRATIONS_ROOT = '_migrations/';
 
+/** The first record of a migration. */
+export interface StartedRecord {
+  /** Always `'started'`. */
+  type: 'started';
+  /** ISO time of writing. */
+  at: string;
+  /** The migration's id. */
+  id: string;
+  /** The bucket. */
+  bucket: string;
+  /** The prefix, or `''`. */
+  prefix: string;
+  /** Objects in the plan to copy. */
+  moves: number;
+}
+
+/** One verified copy. */
+export interface CopiedRecord {
+  /** Always `'copied'`. */
+  type: 'copied';
+  /** ISO time of writing. */
+  at: string;
+  /** The legacy key. */
+  source: string;
+  /** The new key. */
+  target: string;
+  /** Size in bytes. */
+  size: number;
+  /** The source's ETag when copied. */
+  sourceEtag: string;
+  /** The copy's ETag: `validate` compares the object at `target` against it. */
+  targetEtag: string;
+  /** SHA-256 of the bytes, when ETags could not be compared (multipart or KMS). */
+  sha256?: string;
+  /** `copy` (CopyObject), `multipart` (UploadPartCopy) or `existing` (found made by an interrupted run). */
+  method: 'copy' | 'multipart' | 'existing';
+}
+
+/** One DynamoDB value changed, with its old value for rollback. */
+export interface ReferenceUpdatedRecord extends ReferenceChange {
+  /** Always `'reference-updated'`. */
+  type: 'reference-updated';
+  /** ISO time of writing. */
+  at: string;
+}
+
+/** A state change with no other data: `completed` or `rollback-started`. */
+export interface MilestoneRecord {
+  /** `completed`: every copy and reference done; `rollback-started`: a rollback began. */
+  type: 'completed' | 'rollback-started';
+  /** ISO time of writing. */
+  at: string;
+}
+
+/** The originals were deleted. */
+export interface FinalizedRecord {
+  /** Always `'finalized'`. */
+  type: 'finalized';
+  /** ISO time of writing. */
+  at: string;
+  /** Originals deleted. */
+  originalsDeleted: number;
+}
+
 /** One line of the journal. */
-export type JournalRecord =
-  | { type: 'started'; at: string; id: string; bucket: string; prefix: string; moves: number }
-  | {
-      type: 'copied';
-      at: string;
-      source: string;
-      target: string;
-      size: number;
-      sourceEtag: string;
-      targetEtag: string;
-      sha256?: string;
-      method: 'copy' | 'multipart' | 'existing';
-    }
-  | ({ type: 'reference-updated'; at: string } & ReferenceChange)
-  | { type: 'completed'; at: string }
-  | { type: 'rollback-started'; at: string }
-  | { type: 'finalized'; at: string; originalsDeleted: number };
+export type JournalRecord = StartedRecord | CopiedRecord | ReferenceUpdatedRecord | MilestoneRecord | FinalizedRecord;
 
 /** Where a migration stands, read from its journal. */
 export type MigrationState = 'migrating' | 'completed' | 'rolling-back' | 'finalized';
