@@ -273,6 +273,8 @@ async function checkDestination(caseDir: string, destination: string, preexistin
   if (!(await isUntouched(join(caseDir, 'sentinel'), SENTINEL))) report({ kind: 'escape', message: 'the sentinel beside the destination was changed or linked' });
   if (preexisting && !(await isUntouched(join(destination, 'keep.txt'), SENTINEL))) report({ kind: 'escape', message: 'a file that was in the destination before was changed or removed' });
   if (succeeded) {
+    // An archive with nothing to write may leave no destination at all.
+    if (!existsSync(destination)) return;
     for (const problem of await confinementProblems(destination)) report({ kind: 'escape', message: problem });
     return;
   }

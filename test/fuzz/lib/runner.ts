@@ -52,14 +52,18 @@ export interface RunResult {
   maxRssDeltaBytes: number;
 }
 
-/** A stable name for a violation: operation, kind, and where in src/ it came from. */
+/**
+ * A stable name for a violation: operation, kind, and for an error its class and code plus the
+ * frame in src/ it came from (`extractStreaming/unexpected-error/Error:EINVAL@src/extract/...:147`).
+ */
 export function signatureOf(v: Violation): string {
-  const frame = v.stack?.split('\n').find((line) => line.includes('/src/'));
-  // Without a frame in our code (an error raised inside zlib or yauzl), the error's class and
-  // code name it: one bug, whatever message zlib happened to give.
-  const label = v.kind === 'unexpected-error' || v.kind === 'undocumented-reason' ? v.message.split(': ')[0] : undefined;
-  const where = frame?.match(/src\/[^\s)]+?:\d+/)?.[0] ?? label ?? v.message.replace(/\d+/g, 'N').replace(/"[^"]*"/g, '""').slice(0, 80);
-  return `${v.operation}/${v.kind}/${where}`;
+  const frame = v.stack?.split('\n').find((line) => line.includes('/src/') && !line.includes('node_modules'))?.match(/src\/[^\s)]+?:\d+/)?.[0];
+  if (v.kind === 'unexpected-error' || v.kind === 'undocumented-reason' || v.kind === 'unhandled-error') {
+    // One bug, whatever message zlib or the file system happened to give.
+    const label = v.message.split(': ')[v.kind === 'unhandled-error' ? 1 : 0];
+    return `${v.operation}/${v.kind}/${label}${frame ? `@${frame}` : ''}`;
+  }
+  return `${v.operation}/${v.kind}/${v.message.replace(/\d+/g, 'N').replace(/"[^"]*"/g, '""').slice(0, 80)}`;
 }
 
 /**
