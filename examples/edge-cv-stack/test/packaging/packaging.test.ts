@@ -1,0 +1,175 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { c as createTar } from 'tar';
+import { S3PathBuilder, StorageManager, StreamingExtractor, s3RandomAccessSource, silentLogger } from 'storage-safe-archive';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GreengrassRecipe } from '../../src/packaging/greengrass-recipe.js';
+import { buildDdaManifest, TrainingArtifactsError } from '../../src/packaging/dda-manifest.js';
+import { PackagingEventError, parsePackagingEvent, runPackaging } from '../../src/packaging/packaging-run.js';
+import { startLocalS3, type LocalS3 } from '../../src/local/local-s3.js';
+
+const BUCKET = 'packaging-test-bucket';
+const TRAINED_MANIFEST = {
+  model_graph: { stages: [{ type: 'segmentation', input_shape: [1, 3, 512, 512], seg_output_name: 'mask' }] },
+  compilable_models: [{ filename: 'segmentation.pt', data_input_config: { input0: [1, 3, 512, 512] }, framework: 'PYTORCH', extra: 'dropped' }],
+};
+const CONFIG_YAML = 'model:\n  name: unet\ndataset:\n  image_width: 640   # pixels\n  image_height: 480\n';
+
+let s3: LocalS3;
+let work: string;
+const paths = new S3PathBuilder({ bucket: BUCKET });
+
+async function tarGz(name: string, files: Record<string, string | Buffer>): Promise<Buffer> {
+  const dir = join(work, name);
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(join(dir, path, '..'), { recursive: true });
+    await writeFile(join(dir, path), content);
+  }
+  const file = join(work, `${name}.tar.gz`);
+  await createTar({ gzip: true, cwd: dir, file, portable: true }, Object.keys(files));
+  return readFile(file);
+}
+
+async function put(key: string, body: Buffer): Promise<void> {
+  await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
+}
+
+async function zipListing(key: string): Promise<Map<string, string>> {
+  const source = await s3RandomAccessSource({ client: s3.client, bucket: BUCKET, key });
+  const listing = new Map<string, string>();
+  try {
+    for await (const entry of new StreamingExtractor().entries(source)) {
+      if (entry.type !== 'file') {
+        await entry.skip();
+        continue;
+      }
+      const chunks: Buffer[] = [];
+      for await (const chunk of entry.body) chunks.push(chunk as Buffer);
+      listing.set(entry.path, Buffer.concat(chunks).toString('utf8'));
+    }
+  } finally {
+    await source.close?.();
+  }
+  return listing;
+}
+
+function recordingPublisher() {
+  const recipes: GreengrassRecipe[] = [];
+  return {
+    recipes,
+    publisher: {
+      async createComponentVersion(recipe: GreengrassRecipe) {
+        recipes.push(recipe);
+        return { arn: `arn:aws:greengrass:us-east-1:000000000000:components:${recipe.ComponentName}:versions:${recipe.ComponentVersion}` };
+      },
+    },
+  };
+}
+
+beforeAll(async () => {
+  s3 = await startLocalS3({ buckets: [BUCKET] });
+  work = await mkdtemp(join(tmpdir(), 'edge-cv-packaging-'));
+  await put(
+    paths.trainingOutput('unet-train-1', 'output', 'model.tar.gz'),
+    await tarGz('trained', {
+      'model.pt': Buffer.alloc(4096, 7),
+      'export_artifacts/manifest.json': JSON.stringify(TRAINED_MANIFEST),
+      'config.yaml': CONFIG_YAML,
+    }),
+  );
+  for (const target of ['jetson_xavier', 'x86_64']) {
+    await put(
+      paths.compilationOutput('unet-neo-1', target, `model-${target}.tar.gz`),
+      await tarGz(`compiled-${target}`, {
+        'compiled.so': `shared object for ${target}`,
+        'compiled.params': Buffer.alloc(64 * 1024, 3).toString('latin1'),
+        'compiled_model.json': JSON.stringify({ target }),
+        'dlr/libdlr.meta': 'nested file',
+      }),
+    );
+  }
+});
+afterAll(async () => {
+  await s3?.stop();
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('packaging', () => {
+  it('packages two targets into zips with the DDA manifest at the root and the model under <stage_type>/, and publishes a component per target', async () => {
+    const { publisher, recipes } = recordingPublisher();
+    const report = await runPackaging(
+      { trainingJob: 'unet-train-1', compilationJob: 'unet-neo-1', targets: ['jetson_xavier', 'x86_64'], componentName: 'unet', componentVersion: '1.0.0' },
+      { s3: s3.client, paths, publisher, storage: new StorageManager({ path: work }), logger: silentLogger },
+    );
+    expect(report.status).toBe('SUCCEEDED');
+    expect(report.stageType).toBe('segmentation');
+    expect(report.plan).toMatchObject({ strategy: 'stream', concurrency: 2 });
+    expect(report.succeeded.map((t) => t.key)).toEqual(['deployments/unet/jetson_xavier/unet-jetson_xavier.zip', 'deployments/unet/x86_64/unet-x86_64.zip']);
+
+    for (const target of ['jetson_xavier', 'x86_64']) {
+      const zip = await zipListing(`deployments/unet/${target}/unet-${target}.zip`);
+      expect([...zip.keys()].sort()).toEqual(['manifest.json', 'segmentation/compiled.params', 'segmentation/compiled.so', 'segmentation/compiled_model.json', 'segmentation/dlr/libdlr.meta']);
+      expect(zip.get('segmentation/compiled.so')).toBe(`shared object for ${target}`);
+      expect(JSON.parse(zip.get('manifest.json') ?? '')).toEqual({
+        model_graph: TRAINED_MANIFEST.model_graph,
+        compilable_models: [{ filename: 'segmentation.pt', data_input_config: { input0: [1, 3, 512, 512] }, framework: 'PYTORCH' }],
+        dataset: { image_width: 640, image_height: 480 },
+      });
+    }
+
+    expect(recipes.map((r) => r.ComponentName)).toEqual(['unet-jetson_xavier', 'unet-x86_64']);
+    expect(recipes[0]?.Manifests[0]).toEqual({
+      Platform: { os: 'linux', architecture: 'aarch64' },
+      Artifacts: [{ URI: `s3://${BUCKET}/deployments/unet/jetson_xavier/unet-jetson_xavier.zip`, Unarchive: 'ZIP', Permission: { Read: 'OWNER' } }],
+    });
+    expect(recipes[1]?.Manifests[0]?.Platform).toEqual({ os: 'linux', architecture: 'amd64' });
+    expect(report.succeeded[0]?.componentArn).toContain('unet-jetson_xavier');
+  });
+
+  it('reports a target without a compiled model and a failed publish without stopping the others', async () => {
+    const { publisher, recipes } = recordingPublisher();
+    const failingPublisher = {
+      async createComponentVersion(recipe: GreengrassRecipe) {
+        if (recipe.ComponentName.endsWith('x86_64')) throw new Error('ConflictException: version exists');
+        return publisher.createComponentVersion(recipe);
+      },
+    };
+    const report = await runPackaging(
+      { trainingJob: 'unet-train-1', compilationJob: 'unet-neo-1', targets: ['rasp4b', 'jetson_xavier', 'x86_64'], componentName: 'unet2', componentVersion: '2.0.0' },
+      { s3: s3.client, paths, publisher: failingPublisher, storage: new StorageManager({ path: work }), logger: silentLogger, retries: 0 },
+    );
+    expect(report.status).toBe('PARTIAL');
+    expect(report.succeeded.map((t) => t.target)).toEqual(['jetson_xavier']);
+    expect(report.failed).toEqual([
+      expect.objectContaining({ target: 'rasp4b', stage: 'package', error: expect.stringMatching(/no compiled model/) }),
+      expect.objectContaining({ target: 'x86_64', stage: 'publish', error: expect.stringMatching(/ConflictException/) }),
+    ]);
+    expect(recipes.map((r) => r.ComponentName)).toEqual(['unet2-jetson_xavier']);
+  });
+
+  it('runs one target at a time when the plan allows no concurrency', async () => {
+    const { publisher } = recordingPublisher();
+    const report = await runPackaging(
+      { trainingJob: 'unet-train-1', compilationJob: 'unet-neo-1', targets: ['jetson_xavier'], componentName: 'solo', componentVersion: '1.0.0' },
+      { s3: s3.client, paths, publisher, storage: new StorageManager({ path: work }), logger: silentLogger },
+    );
+    expect(report.status).toBe('SUCCEEDED');
+    expect(report.plan.concurrency).toBe(1);
+  });
+
+  it('refuses bad events before touching S3', () => {
+    const good = { trainingJob: 't', compilationJob: 'c', targets: ['x86_64'], componentName: 'n', componentVersion: '1.0.0' };
+    expect(parsePackagingEvent(good)).toEqual(good);
+    expect(() => parsePackagingEvent({ ...good, targets: [] })).toThrow(PackagingEventError);
+    expect(() => parsePackagingEvent({ ...good, targets: ['x86_64', 'x86_64'] })).toThrow(/twice/);
+    expect(() => parsePackagingEvent({ ...good, targets: ['../evil'] })).toThrow(/must match/);
+    expect(() => parsePackagingEvent({ ...good, componentVersion: 'v1' })).toThrow(/componentVersion/);
+  });
+
+  it('explains what the training metadata lacks', () => {
+    expect(() => buildDdaManifest('{}', CONFIG_YAML)).toThrow(TrainingArtifactsError);
+    expect(() => buildDdaManifest(JSON.stringify(TRAINED_MANIFEST), 'dataset: {}')).toThrow(/image_width/);
+  });
+});
