@@ -86,7 +86,6 @@ export async function getArchiveInfo(archive: ArchiveSource, options: { limits?:
       }
     } finally {
       zip.close();
-      await opened.source.close?.();
     }
     return summarize('zip', entries, opened.source.size);
   }

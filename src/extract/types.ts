@@ -23,7 +23,11 @@ export interface RandomAccessSource {
   readonly size: number;
   /** A stream of the bytes in `[start, end)`. */
   createReadStream(start: number, end: number): Readable;
-  /** Releases whatever the source holds (connections, descriptors). Optional. */
+  /**
+   * Releases whatever the source holds (connections, descriptors). Optional. The extractor
+   * never calls it: it may read one source several times (estimate, then extract), so the
+   * caller closes it when done.
+   */
   close?(): Promise<void>;
   /** A label for messages ("s3://bucket/key"). Optional. */
   readonly name?: string;

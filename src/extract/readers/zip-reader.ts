@@ -215,6 +215,5 @@ export async function* readZipEntries(source: RandomAccessSource, limits: Extrac
   } finally {
     for (const body of open) body.destroy();
     zip.close();
-    await source.close?.();
   }
 }
