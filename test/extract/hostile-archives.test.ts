@@ -2,7 +2,7 @@
 // archive, and must fail with the typed error and reason, leave the sentinel folder beside the
 // destination byte-identical, and leave nothing from the failed call in the destination (a
 // file that was there before stays, untouched).
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -194,6 +194,46 @@ describe('hostile archives', () => {
     expect(await snapshotTree(dest)).toEqual(destBefore);
     expect((await readdir(caseDir)).sort()).toEqual([`archive.${hostile.format}`, 'dest', 'sentinel']);
     expect(destBefore['preexisting.txt']?.content).toBe(sha256('was here before'));
+  });
+
+  it('parent-swapped-for-symlink-mid-extraction: refuses, and the rollback does not follow the swapped link', async () => {
+    // The "attacker" here is the cleanup callback: after the first file it replaces the folder
+    // we created with a link to the sentinel, as a racing local process could.
+    const caseDir = join(root, 'parent-swap');
+    const sentinel = join(caseDir, 'sentinel');
+    const dest = join(caseDir, 'dest');
+    await mkdir(sentinel, { recursive: true });
+    await writeFile(join(sentinel, 'first.txt'), 'sentinel copy, must survive the rollback');
+    const archivePath = join(caseDir, 'archive.tar');
+    await writeFile(archivePath, await tar([file('sub/first.txt', 'one'), file('sub/second.txt', 'two')]));
+    const sentinelBefore = await snapshotTree(sentinel);
+    const error = await new StreamingExtractor()
+      .extractStreaming(archivePath, dest, {
+        cleanupCallback: async () => {
+          await rm(join(dest, 'sub'), { recursive: true });
+          await symlink(sentinel, join(dest, 'sub'));
+        },
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ExtractionError);
+    expect((error as ExtractionError).reason).toBe('LINK_ESCAPE');
+    expect(await snapshotTree(sentinel)).toEqual(sentinelBefore);
+  });
+
+  it('link-planted-at-the-next-name: a link put where the next file goes is refused, not followed', async () => {
+    const caseDir = join(root, 'planted-link');
+    const sentinel = join(caseDir, 'sentinel');
+    const dest = join(caseDir, 'dest');
+    await mkdir(sentinel, { recursive: true });
+    await writeFile(join(sentinel, 'secret.txt'), 'do not touch');
+    const archivePath = join(caseDir, 'archive.tar');
+    await writeFile(archivePath, await tar([file('first.txt', 'one'), file('victim.txt', 'PWNED')]));
+    const error = await new StreamingExtractor()
+      .extractStreaming(archivePath, dest, { cleanupCallback: () => symlink(join(sentinel, 'secret.txt'), join(dest, 'victim.txt')) })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ExtractionError);
+    expect(['DUPLICATE_ENTRY', 'LINK_ESCAPE']).toContain((error as ExtractionError).reason);
+    expect(await readFile(join(sentinel, 'secret.txt'), 'utf8')).toBe('do not touch');
   });
 
   it('clears setuid, setgid and sticky bits instead of refusing', async () => {

@@ -1,5 +1,14 @@
-import { rm, rmdir, unlink } from 'node:fs/promises';
+import { lstat, realpath, rm, rmdir, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { CleanupFailedError, type CleanupFailure } from '../../errors.js';
+
+async function parentIsUnchanged(path: string): Promise<boolean> {
+  try {
+    return (await realpath(dirname(path))) === dirname(path);
+  } catch {
+    return false;
+  }
+}
 
 /** What we created at a path. */
 export type CreatedKind = 'file' | 'directory' | 'symlink' | 'hardlink' | 'tree';
@@ -45,8 +54,17 @@ export class CreatedPaths {
       const { path, kind } = this.order[i] as { path: string; kind: CreatedKind };
       if (this.kinds.get(path) !== kind) continue;
       try {
+        // Entries are recorded under the destination's real path. If a folder on the way has
+        // since become a link (something raced us), removing through it could delete a file
+        // outside: leave it, it is no longer where we put it.
+        if (kind !== 'tree' && !(await parentIsUnchanged(path))) {
+          this.kinds.delete(path);
+          continue;
+        }
         if (kind === 'tree') await rm(path, { recursive: true, force: true });
-        else if (kind === 'directory') await rmdir(path);
+        else if (kind === 'directory') {
+          if ((await lstat(path)).isDirectory()) await rmdir(path);
+        }
         else await unlink(path);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') failures.push({ path, cause: error });
