@@ -1,7 +1,6 @@
-// Retries with backoff for throttling and server errors. withRetry in src/retry/ was not
-// written yet when this landed, so this is p-retry directly behind one small function; it can
-// become a call to withRetry without changing its callers.
-import pRetry, { AbortError } from 'p-retry';
+// Retries with backoff for throttling and server errors, on the library's withRetry, with the
+// decision narrowed to what S3 and DynamoDB answer when they want a caller to slow down.
+import { withRetry } from '../../retry/index.js';
 
 const RETRYABLE_NAMES = new Set([
   'SlowDown',
@@ -56,20 +55,12 @@ export interface RetryPolicy {
  * ```
  */
 export async function retryThrottled<T>(fn: () => Promise<T>, policy: RetryPolicy): Promise<T> {
-  return pRetry(
-    async () => {
-      try {
-        return await fn();
-      } catch (error) {
-        // p-retry retries every error unless told otherwise; only the retryable ones go round.
-        if (!isRetryableAwsError(error)) throw new AbortError(error as Error);
-        throw error;
-      }
-    },
-    { retries: policy.retries, minTimeout: policy.minDelayMs, factor: 2, randomize: true, signal: policy.signal },
-  ).catch((error: unknown) => {
-    // p-retry wraps the original in AbortError's `originalError`; hand back the original.
-    const original = (error as { originalError?: unknown }).originalError;
-    throw original ?? error;
+  return withRetry(fn, {
+    retries: policy.retries,
+    minTimeoutMs: policy.minDelayMs,
+    factor: 2,
+    randomize: true,
+    signal: policy.signal,
+    shouldRetry: ({ error }) => isRetryableAwsError(error),
   });
 }
