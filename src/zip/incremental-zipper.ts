@@ -11,6 +11,7 @@ import { createZipStreaming, type CreateZipStreamingOptions } from './create-zip
 import { walkSorted } from './walk-sorted.js';
 import { MemoryGovernor, type MemoryGovernorOptions } from './memory-governor.js';
 import { useNativeCrc32ForYazl } from './native-crc32.js';
+import { sizeMismatchError, sourceError, yazlError } from './zip-errors.js';
 import { checkZipEntryName } from './zip-entry-name.js';
 import { openZipSink, type ZipOutput, type ZipSink } from './zip-output.js';
 
@@ -129,7 +130,7 @@ export class IncrementalZipper {
     this.#failedSignal.catch(() => undefined);
     // A larger buffer between yazl and the output lets compression and writes overlap.
     (this.#zip as unknown as { outputStream: PassThrough }).outputStream = new PassThrough({ highWaterMark: SOURCE_HIGH_WATER_MARK });
-    this.#zip.on('error', (error: Error) => this.#fail(this.#typeZipError(error)));
+    this.#zip.on('error', (error: Error) => this.#fail(yazlError(error, this.#currentName, this.#sink.path)));
     this.#sink = openZipSink(output, (error) => this.#fail(error));
     this.#sink.pumpFrom(this.#zip.outputStream as Readable);
     const { signal } = options;
@@ -265,7 +266,7 @@ export class IncrementalZipper {
     const choice = options.compress ?? this.#options.compression ?? 'auto';
     // Listen from the start: a source can fail while the sample is being judged, when nothing
     // else is listening, and an 'error' without a listener would crash the process.
-    const onSourceError = (error: Error) => this.#fail(this.#typeSourceError(error, name));
+    const onSourceError = (error: Error) => this.#fail(sourceError(error, name, this.#sink.path));
     source.on('error', onSourceError);
     let stream = source;
     let compress = choice === 'deflate';
@@ -275,10 +276,10 @@ export class IncrementalZipper {
     if (choice === 'auto' || (options.size !== undefined && options.size <= sampleBytes)) {
       this.#currentSource = source;
       const peeked = await this.#race(peekStart(source, sampleBytes).catch((error: unknown) => {
-        throw this.#typeSourceError(error, name);
+        throw sourceError(error, name, this.#sink.path);
       }));
       if (peeked.complete) {
-        if (options.size !== undefined && options.size !== peeked.head.length) throw this.#sizeMismatch(name, options.size, peeked.head.length);
+        if (options.size !== undefined && options.size !== peeked.head.length) throw sizeMismatchError(name, options.size, peeked.head.length, this.#sink.path);
         return this.#addWholeBuffer(peeked.head, name, options);
       }
       if (choice === 'auto') compress = await this.#race(this.#deflatePays(peeked.head));
@@ -300,7 +301,7 @@ export class IncrementalZipper {
     });
     try {
       await this.#race(finished(stream, { writable: false }).catch((error: unknown) => {
-        throw this.#typeSourceError(error, name);
+        throw sourceError(error, name, this.#sink.path);
       }));
     } finally {
       this.#pipedSource = undefined;
@@ -362,7 +363,7 @@ export class IncrementalZipper {
         if (name !== undefined) this.#report(name);
         return result;
       } catch (error) {
-        const typed = this.#failure ?? (isStorageError(error) ? error : this.#typeSourceError(error, name));
+        const typed = this.#failure ?? (isStorageError(error) ? error : sourceError(error, name, this.#sink.path));
         // An invalid name leaves the zip usable; anything else has left it half-written.
         if (!(typed instanceof CompressionError && typed.reason === 'INVALID_NAME')) this.#fail(typed);
         await this.#abandoned;
@@ -412,26 +413,5 @@ export class IncrementalZipper {
 
   #outputField(): { outputPath?: string } {
     return this.#sink.path === undefined ? {} : { outputPath: this.#sink.path };
-  }
-
-  #sizeMismatch(name: string, declared: number, actual: number): CompressionError {
-    return new CompressionError(`entry declared ${declared} bytes but its source gave ${actual}`, { reason: 'SIZE_MISMATCH', entryPath: name, ...this.#outputField() });
-  }
-
-  #typeZipError(error: Error): Error {
-    if (/unexpected number of bytes/.test(error.message)) {
-      return new CompressionError(`an entry's source gave a different number of bytes than declared`, { reason: 'SIZE_MISMATCH', cause: error, ...this.#outputField() });
-    }
-    return this.#typeSourceError(error, this.#currentName);
-  }
-
-  #typeSourceError(error: unknown, name: string | undefined): Error {
-    if (isStorageError(error)) return error;
-    return new CompressionError(`reading the source of an entry failed: ${(error as Error)?.message ?? String(error)}`, {
-      reason: 'SOURCE_FAILED',
-      cause: error,
-      ...(name === undefined ? {} : { entryPath: name }),
-      ...this.#outputField(),
-    });
   }
 }

@@ -112,6 +112,29 @@ describe('repackage', () => {
     expect(result.skippedEntries).toBe(3);
   });
 
+  it('reads a zip through a RandomAccessSource (ranged reads, as from S3)', async () => {
+    const zipPath = join(work, 'ranged-source.zip');
+    await repackage({ source: Readable.from([await tarGz([{ name: 'm/a.txt', data: Buffer.from('alpha') }, { name: 'm/b.bin', data: randomBytes(70_000) }])]), output: zipPath });
+    const bytes = readFileSync(zipPath);
+    let ranges = 0;
+    const source = {
+      size: bytes.length,
+      name: 's3://models/ranged-source.zip',
+      createReadStream: (start: number, end: number) => {
+        ranges++;
+        return Readable.from([bytes.subarray(start, end)]);
+      },
+    };
+    const out = join(work, 'from-ranged.zip');
+    const result = await repackage({ source, output: out, rename: (p) => `stage/${p}` });
+    expect(result.sourceBytes).toBe(bytes.length);
+    expect(ranges).toBeGreaterThan(1);
+    const original = new Map((await readZip(zipPath)).entries.map((e) => [e.name, e.data]));
+    for (const entry of (await readZip(out)).entries.filter((e) => !e.isDirectory)) {
+      expect(entry.data.equals(original.get(entry.name.replace(/^stage\//, ''))!)).toBe(true);
+    }
+  });
+
   it('refuses two entries renamed to one name with DUPLICATE_ENTRY and removes the output', async () => {
     const out = join(work, 'dup.zip');
     const source = await tarGz([{ name: 'a/x', data: Buffer.from('1') }, { name: 'b/x', data: Buffer.from('2') }]);
