@@ -1,5 +1,7 @@
 // `npm run fuzz -- --format tar|tgz|zip|all --cases N --seed S [--max-shrinks K]`
-//   [--coverage]
+//   [--coverage] [--skip-known] [--max-shrinks K] [--out DIR]
+// --skip-known counts failures already listed in test/fixtures/fuzz/KNOWN_FAILURES.json without
+// shrinking them again, so a long campaign spends its time on new ones.
 // Runs a long campaign: progress on stderr (cases/s, failures), each failure's minimal archive
 // under .fuzz/failures/, and a summary under .fuzz/. With --coverage it also reports V8 block
 // coverage of src/extract and src/repackage (for line/branch figures use vitest --coverage on
@@ -13,6 +15,7 @@ const { values } = parseArgs({
     cases: { type: 'string', default: '1000' },
     seed: { type: 'string', default: String(Date.now() % 2 ** 31) },
     'max-shrinks': { type: 'string', default: '300' },
+    'skip-known': { type: 'boolean', default: false },
     out: { type: 'string', default: '.fuzz' },
     coverage: { type: 'boolean', default: false },
   },
@@ -24,6 +27,8 @@ const { openEnvironment } = await import('./lib/environment.js');
 const { FUZZ_FORMATS } = await import('./lib/fuzz-case.js');
 const { saveFailure, saveSummary } = await import('./lib/report.js');
 const { runFuzz } = await import('./lib/runner.js');
+const { isKnownSignature, knownFailures } = await import('./lib/known-failures.js');
+const known = knownFailures();
 type FuzzFormat = import('./lib/fuzz-case.js').FuzzFormat;
 type CampaignSummary = import('./lib/report.js').CampaignSummary;
 
@@ -47,6 +52,7 @@ try {
       seed,
       env,
       maxShrinks: Number(values['max-shrinks']),
+      ...(values['skip-known'] ? { isKnown: (signature: string) => isKnownSignature(signature, known) } : {}),
       onProgress: (p) => {
         if (Date.now() - lastPrint < 5_000 && p.cases !== cases) return;
         lastPrint = Date.now();
@@ -55,6 +61,7 @@ try {
       },
     });
     summary.runs.push(result);
+    for (const [signature, hits] of Object.entries(result.knownHits)) console.error(`[${format}] known: ${signature} (${hits} cases)`);
     for (const failure of result.failures) console.error(`[${format}] FAILURE ${failure.signature} -> ${await saveFailure(`${values.out}/failures`, failure)}`);
     console.error(`[${format}] done: ${result.cases} cases in ${(result.elapsedMs / 1000).toFixed(1)} s, ${result.failures.length} distinct failure(s)`);
     console.error(`[${format}] seconds per operation: ${Object.entries(result.secondsPerOperation).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);

@@ -40,6 +40,7 @@ export function summaryMarkdown(summary: CampaignSummary): string {
   ];
   for (const r of summary.runs) {
     for (const f of r.failures) lines.push(`- **${r.format}** \`${f.signature}\` (${f.hits} hits): ${f.violations[0]?.message.split('\n')[0] ?? 'flaky'}`);
+    for (const [signature, hits] of Object.entries(r.knownHits)) lines.push(`- **${r.format}** known \`${signature}\` (${hits} cases)`);
   }
   if (summary.coverage) {
     lines.push('', 'V8 block coverage (tsx output, not TypeScript lines):', '', '| folder | functions | blocks |', '|---|---:|---:|', ...summary.coverage.map((c) => `| ${c.folder} | ${percent(c.functions)} | ${percent(c.blocks)} |`));

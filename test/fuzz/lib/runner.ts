@@ -35,6 +35,8 @@ export interface RunOptions {
   ops?: FuzzOperations;
   settings?: OracleSettings;
   onProgress?: (progress: RunProgress) => void;
+  /** Violations already known (listed in KNOWN_FAILURES.json): counted, never shrunk again. */
+  isKnown?: (signature: string) => boolean;
   /** Stop shrinking after this many steps (default 300; each step is a whole case). */
   maxShrinks?: number;
 }
@@ -47,6 +49,8 @@ export interface RunResult {
   failures: FoundFailure[];
   /** How often each operation ended each way (`ok`, `ExtractionError:CORRUPT`, ...). */
   outcomes: Record<string, number>;
+  /** Cases per known-failure signature (see {@link RunOptions.isKnown}). */
+  knownHits: Record<string, number>;
   /** Seconds spent in each operation (checks included), over all cases. */
   secondsPerOperation: Record<string, number>;
   maxRssDeltaBytes: number;
@@ -81,6 +85,7 @@ export async function runFuzz(options: RunOptions): Promise<RunResult> {
   const found = new Map<string, FoundFailure>();
   const outcomes: Record<string, number> = {};
   const seconds: Record<string, number> = {};
+  const knownHits: Record<string, number> = {};
   let cases = 0;
   let maxRss = 0;
   let shrinking = false;
@@ -106,7 +111,12 @@ export async function runFuzz(options: RunOptions): Promise<RunResult> {
     }
     let fresh = false;
     for (const v of result.violations) {
-      const known = found.get(signatureOf(v));
+      const signature = signatureOf(v);
+      if (options.isKnown?.(signature)) {
+        if (!shrinking) knownHits[signature] = (knownHits[signature] ?? 0) + 1;
+        continue;
+      }
+      const known = found.get(signature);
       if (known !== undefined) {
         if (!shrinking) known.hits++;
       } else fresh = true;
@@ -123,7 +133,7 @@ export async function runFuzz(options: RunOptions): Promise<RunResult> {
     if (!outcome.failed || outcome.counterexample === null) break;
     const [minimal] = outcome.counterexample;
     const { bytes, result } = await evaluate(minimal);
-    const violations = result.violations.filter((v) => !found.has(signatureOf(v)));
+    const violations = result.violations.filter((v) => !found.has(signatureOf(v)) && !options.isKnown?.(signatureOf(v)));
     for (const v of violations.length > 0 ? violations : result.violations.slice(0, 1)) {
       const signature = signatureOf(v);
       if (!found.has(signature)) found.set(signature, { signature, format: options.format, violations: result.violations, fuzzCase: minimal, bytes, hits: 1 });
@@ -134,5 +144,5 @@ export async function runFuzz(options: RunOptions): Promise<RunResult> {
       found.set(signature, { signature, format: options.format, violations: [], fuzzCase: minimal, bytes, hits: 1 });
     }
   }
-  return { format: options.format, cases, elapsedMs: Date.now() - started, failures: [...found.values()], outcomes, secondsPerOperation: seconds, maxRssDeltaBytes: maxRss };
+  return { format: options.format, cases, elapsedMs: Date.now() - started, failures: [...found.values()], knownHits, outcomes, secondsPerOperation: seconds, maxRssDeltaBytes: maxRss };
 }
