@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigurationError, ExtractionError } from '../../src/errors.js';
 import type { ProcessingState } from '../../src/observe/progress.js';
-import { StreamingExtractor, detectFormat, estimateArchiveSpace, getArchiveInfo } from '../../src/extract/index.js';
+import { StreamingExtractor, detectFormat, estimateArchiveSpace, fileRandomAccessSource, getArchiveInfo } from '../../src/extract/index.js';
 import { KiB, MiB } from '../../src/units.js';
 import { buildTar, buildTarGz, buildZip, chunked, type TestEntry } from './support/build-archives.js';
 import { snapshotTree } from './support/tree.js';
@@ -88,6 +88,29 @@ describe('entries()', () => {
     expect(error).toBeInstanceOf(ExtractionError);
     expect((error as ExtractionError).reason).toBe('UNSUPPORTED_FORMAT');
     expect((error as ExtractionError).suggestion).toContain('RandomAccessSource');
+  });
+});
+
+describe('failing sources', () => {
+  it('rejects with CORRUPT (no hang, no unhandled error) when the source stream fails midway', async () => {
+    const bytes = await readFile(paths.tgz as string);
+    async function* failing() {
+      yield bytes.subarray(0, 600);
+      throw new Error('connection reset by peer');
+    }
+    const out = join(root, 'failing-source');
+    const error = await new StreamingExtractor().extractStreaming(Readable.from(failing()), out).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ExtractionError);
+    expect((error as ExtractionError).reason).toBe('CORRUPT');
+    expect(String((error as Error).message)).toContain('connection reset');
+    await expect(readdir(out)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('reads a tar.gz through a RandomAccessSource', async () => {
+    const source = await fileRandomAccessSource(paths.tgz as string);
+    const names: string[] = [];
+    for await (const entry of new StreamingExtractor().entries(source)) names.push(entry.path);
+    expect(names).toHaveLength(7);
   });
 });
 

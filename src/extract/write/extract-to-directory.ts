@@ -1,7 +1,8 @@
 // The writer: takes checked entries from iterateEntries() and creates them under a
 // destination, tracking everything it creates so any failure removes exactly that.
 import { randomBytes } from 'node:crypto';
-import { chmod, lstat, lutimes, mkdir, readdir, realpath, rename, utimes } from 'node:fs/promises';
+import { once } from 'node:events';
+import { lstat, mkdir, readdir, realpath, rename } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -14,7 +15,7 @@ import type { LinkPolicy } from '../policy/check-entry.js';
 import type { ExtractionLimits } from '../policy/limits.js';
 import type { ArchiveEntry, ArchiveSource } from '../types.js';
 import { CreatedPaths } from './created-paths.js';
-import { createDirectory, createFileExclusive, createHardlink, createSymlink, prepareParents, type WriteTarget } from './safe-create.js';
+import { applyFolderMetadata, createDirectory, createFileExclusive, createHardlink, createSymlink, prepareParents, type WriteTarget } from './safe-create.js';
 import { SpaceGuard } from './space-guard.js';
 import { diskStorage, type ExtractorStorage } from './storage-like.js';
 
@@ -136,15 +137,20 @@ export async function extractToDirectory(archive: ArchiveSource, destDir: string
         case 'file': {
           await guard.checkEntry(entry.size);
           const handle = await createFileExclusive(target, path, entry.rawName);
+          // Mode and times through the descriptor, never through a path that could be swapped.
+          const sink = handle.createWriteStream({ autoClose: false, highWaterMark: 256 * 1024 });
           try {
-            // Mode through the descriptor (never a path that could be swapped); the stream owns
-            // and closes the descriptor; times last, with lutimes so a link is never followed.
             await handle.chmod(entry.mode);
-            await pipeline(entry.body, meter(guard, progress, entry), handle.createWriteStream({ highWaterMark: 256 * 1024 }));
+            await pipeline(entry.body, meter(guard, progress, entry), sink);
+            await handle.utimes(entry.mtime, entry.mtime);
           } finally {
+            // A FileHandle waits for its streams before closing: release ours first.
+            if (!sink.closed) {
+              sink.destroy();
+              await once(sink, 'close');
+            }
             await handle.close().catch(() => undefined);
           }
-          await lutimes(path, entry.mtime, entry.mtime);
           extractedFiles.add(path);
           result.files++;
           result.bytesWritten += entry.size;
@@ -171,10 +177,7 @@ export async function extractToDirectory(archive: ArchiveSource, destDir: string
       progress.report('extracting', entry.path);
     }
     // Folders last, deepest first: a read-only folder must not stop its own children.
-    for (const { path, mode, mtime } of folderTimes.reverse()) {
-      await chmod(path, mode);
-      await utimes(path, mtime, mtime);
-    }
+    for (const { path, mode, mtime } of folderTimes.reverse()) await applyFolderMetadata(path, mode, mtime);
     if (options.atomic === true) await rename(writeRoot, destination);
     result.durationMs = Date.now() - started;
     progress.report('done');

@@ -162,3 +162,26 @@ export async function createHardlink(target: WriteTarget, path: string, entryPat
   await link(existing, path);
   target.created.add(path, 'hardlink');
 }
+
+/**
+ * Sets a folder's mode and times through a descriptor opened with O_NOFOLLOW | O_DIRECTORY, so
+ * a folder swapped for a link since we made it is refused rather than followed.
+ */
+export async function applyFolderMetadata(path: string, mode: number, mtime: Date): Promise<void> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_DIRECTORY | (constants.O_NOFOLLOW ?? 0));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP' || code === 'ENOTDIR') throw linkEscape('a folder was replaced by a link while extracting', path);
+    if (code === 'ENOENT') return; // removed by a cleanup callback: nothing to set
+    throw error;
+  }
+  try {
+    await assertOpenedAt(handle, path, path);
+    await handle.chmod(mode);
+    await handle.utimes(mtime, mtime);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
