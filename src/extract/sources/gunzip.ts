@@ -34,7 +34,11 @@ export interface CheckedGunzip {
  */
 export function checkedGunzip(source: Readable, maxRatio: number): CheckedGunzip {
   const counter = new ByteCounter();
-  const gunzip = createGunzip({ chunkSize: 64 * 1024 });
+  // A 1 MiB buffer lets zlib (on the thread pool) decompress ahead while the writer works:
+  // bounded memory, but decompression and writing overlap as GNU tar's separate gzip does.
+  // The input side stays small: the ratio is judged against compressed bytes read, so little
+  // may be read ahead of what has been decompressed.
+  const gunzip = createGunzip({ chunkSize: 128 * 1024, readableHighWaterMark: 1024 * 1024, writableHighWaterMark: 64 * 1024 });
   // pipeline owns the error handling: a failure anywhere destroys every stage, and the
   // iterator below rethrows it. The promise is observed so nothing is ever unhandled.
   const done = pipeline(source, counter, gunzip).catch(() => undefined);

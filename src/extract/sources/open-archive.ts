@@ -140,7 +140,10 @@ export async function openArchive(archive: ArchiveSource, limits: ExtractionLimi
         const reader = new FileByteReader(handle, size);
         return { format, reader, compressedBytes: () => reader.position, archiveBytes: size, label };
       }
-      const stream = handle.createReadStream({ highWaterMark: READ_CHUNK, autoClose: true });
+      // Small reads for gzip: the ratio check counts compressed bytes read, so the read-ahead
+      // (this 64 KiB plus zlib's 64 KiB input buffer) times the ratio is what a bomb could
+      // inflate before it is judged: about 130 MiB at 1,000:1.
+      const stream = handle.createReadStream({ highWaterMark: 64 * 1024, autoClose: true });
       return openTarStream(format, stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>, limits, label, size);
     } catch (error) {
       await handle.close().catch(() => undefined);
