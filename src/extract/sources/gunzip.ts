@@ -1,6 +1,6 @@
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { assertRatio } from '../policy/limits.js';
 
 /** Counts the bytes that flow through, so the ratio can be judged against what was really read. */
@@ -38,7 +38,9 @@ export function checkedGunzip(source: Readable, maxRatio: number): CheckedGunzip
   // bounded memory, but decompression and writing overlap as GNU tar's separate gzip does.
   // The input side stays small: the ratio is judged against compressed bytes read, so little
   // may be read ahead of what has been decompressed.
-  const gunzip = createGunzip({ chunkSize: 128 * 1024, readableHighWaterMark: 1024 * 1024, writableHighWaterMark: 64 * 1024 });
+  // (zlib passes stream options through to its Transform; @types/node only lists zlib's own.)
+  const streamOptions = { readableHighWaterMark: 1024 * 1024, writableHighWaterMark: 64 * 1024 } as ZlibOptions;
+  const gunzip = createGunzip({ chunkSize: 128 * 1024, ...streamOptions });
   // pipeline owns the error handling: a failure anywhere destroys every stage, and the
   // iterator below rethrows it. The promise is observed so nothing is ever unhandled.
   const done = pipeline(source, counter, gunzip).catch(() => undefined);
