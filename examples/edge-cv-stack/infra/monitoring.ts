@@ -143,6 +143,17 @@ export class Monitoring extends Construct {
         width: 6,
       }),
     );
+    // Seed 002, task 8.3: the usage pattern over weeks, one point per day, next to the live view.
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Used ratio and cleanups, daily, last 4 weeks',
+        start: '-P28D',
+        left: [usedRatio.with({ period: Duration.days(1) })],
+        right: [cleanups.with({ period: Duration.days(1) }), cleanupFailures.with({ period: Duration.days(1) })],
+        leftYAxis: { min: 0, max: 1 },
+        width: 24,
+      }),
+    );
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'API requests and errors',

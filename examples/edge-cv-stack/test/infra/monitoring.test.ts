@@ -51,6 +51,11 @@ describe('dashboard', () => {
     expect(dashboard).toContain(`\\"value\\":${STORAGE_THRESHOLDS.criticalRatio}`);
   });
 
+  it('shows the storage pattern over four weeks, one point per day', () => {
+    expect(dashboard).toContain('\\"start\\":\\"-P28D\\"');
+    expect(dashboard).toMatch(/StorageUsedRatio[^\]]*\\"period\\":86400/);
+  });
+
   it('shows the API requests, errors and latency, and every function', () => {
     for (const name of ['Count', '4XXError', '5XXError', 'Latency']) {
       expect(dashboard).toMatch(new RegExp(`\\\\"AWS/ApiGateway\\\\",\\\\"${name}\\\\"`));
