@@ -28,6 +28,8 @@ export interface Seeded {
   multipartKey: string;
   /** Keys already in the layout. */
   inPlace: string[];
+  /** Every object's bytes, by key. */
+  bodies: Map<string, Buffer>;
 }
 
 export const MULTIPART_BYTES = 12 * 1024;
@@ -48,7 +50,7 @@ export async function seedLegacyBucket(s3: S3Client, bucket: string, options: { 
   for (const ds of datasets) add(`datasets/${ds}/manifest.json`, 'stay', { contentType: 'application/json' });
   for (let i = 0; i < 600 * n; i++) add(`datasets/${datasets[i % 10]}/images/img ${i} ü.jpg`, 'stay', { contentType: 'image/jpeg' });
   for (let i = 0; i < 20 * n; i++) add(`datasets/${datasets[i % 10]}//images/dbl ${i}.jpg`, `datasets/${datasets[i % 10]}/images/dbl ${i}.jpg`);
-  for (let i = 0; i < 150 * n; i++) {
+  for (let i = 0; i < 100 * n; i++) {
     const base = `datasets/${datasets[i % 10]}/training-output/train-${i}/output`;
     add(`${base}/model.tar.gz`, `models/training/train-${i}/output/model.tar.gz`, {
       contentType: 'application/gzip',
@@ -56,7 +58,7 @@ export async function seedLegacyBucket(s3: S3Client, bucket: string, options: { 
     });
     add(`${base}/metrics é 1.json`, `models/training/train-${i}/output/metrics é 1.json`, { contentType: 'application/json' });
   }
-  for (let i = 0; i < 100 * n; i++) {
+  for (let i = 0; i < 60 * n; i++) {
     for (const target of ['LINUX_ARM64_NVIDIA', 'jetson_xavier']) {
       const key = `datasets/${datasets[i % 10]}/compilation-output/neo-${i}/model-${target}.tar.gz`;
       add(key, `models/compilation/neo-${i}/${target}/model-${target}.tar.gz`, { contentType: 'application/gzip' });
@@ -73,13 +75,16 @@ export async function seedLegacyBucket(s3: S3Client, bucket: string, options: { 
   const multipartKey = 'datasets/ds-1/training-output/big-job/output/model.tar.gz';
   const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: multipartKey, ContentType: 'application/gzip', Metadata: { big: 'yes' } }));
   const parts = [];
+  const partBodies = [1, 2, 3].map((p) => Buffer.alloc(MULTIPART_BYTES / 3, p));
   for (let p = 1; p <= 3; p++) {
-    const out = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: multipartKey, UploadId, PartNumber: p, Body: Buffer.alloc(MULTIPART_BYTES / 3, p) }));
+    const out = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: multipartKey, UploadId, PartNumber: p, Body: partBodies[p - 1] }));
     parts.push({ PartNumber: p, ETag: out.ETag });
   }
   await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: multipartKey, UploadId, MultipartUpload: { Parts: parts } }));
   moves.set(multipartKey, 'models/training/big-job/output/model.tar.gz');
-  return { keys: [...objects.map((o) => o.key), multipartKey], moves, orphans, multipartKey, inPlace };
+  const bodies = new Map(objects.map((o) => [o.key, Buffer.from(o.body)]));
+  bodies.set(multipartKey, Buffer.concat(partBodies));
+  return { keys: [...objects.map((o) => o.key), multipartKey], moves, orphans, multipartKey, inPlace, bodies };
 }
 
 export async function seedTable(dynamodb: DynamoDBClient, bucket: string, seeded: Seeded): Promise<void> {
