@@ -261,6 +261,32 @@ describe('finalize', () => {
   });
 });
 
+describe('rollback of an interrupted migration', () => {
+  it('restores the bucket exactly, and the next migrate starts afresh', async () => {
+    const bucket = 'abort-rollback';
+    await s3.createBucket(bucket);
+    const small = await seedLegacyBucket(s3.client, bucket, { scale: 0.1 });
+    const before = await listing(s3.client, bucket);
+    const controller = new AbortController();
+    const o: MigrationOptions = { s3: s3.client, bucket, concurrency: 4 };
+    const error = await runMigration({
+      ...o,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.filesProcessed >= 10) controller.abort(new Error('test abort'));
+      },
+    }).catch((e: unknown) => e);
+    expect((error as MigrationError).details.reason).toBe('ABORTED');
+    expect((await listing(s3.client, bucket)).length).toBeGreaterThan(before.length);
+    const report = await rollbackMigration(o);
+    expect(report.copiesRemoved).toBeGreaterThanOrEqual(10);
+    expect(await listing(s3.client, bucket)).toEqual(before);
+    const again = await runMigration(o);
+    expect(again.resumed).toBe(false);
+    expect(again.copied).toBe(small.moves.size);
+  });
+});
+
 describe('conflicts', () => {
   it('reports two sources for one target and a target with other content, and migrate refuses', async () => {
     const bucket = 'conflicts';

@@ -167,7 +167,8 @@ export class MigrationJournal {
 
   /** Writes the queued records as one segment. Flushes run one at a time, in order. */
   flush(): Promise<void> {
-    this.flushing = this.flushing.then(async () => {
+    // A failed flush re-queues its records; the chain goes on so that the next flush retries them.
+    this.flushing = this.flushing.catch(() => undefined).then(async () => {
       if (this.pending.length === 0) return;
       const batch = this.pending;
       this.pending = [];
