@@ -5,7 +5,8 @@
 //   node --import tsx bench/extract.ts --size 1GiB --runs 3 --out bench/results/extract.md
 //
 // Options: --size (default 1GiB), --runs (3), --small-files (2000), --work (a scratch folder
-// under os.tmpdir()), --out (bench/results/extract.md), --keep (keep the generated archives).
+// under os.tmpdir()), --out (bench/results/extract.md), --keep (keep the generated archives),
+// --only (comma-separated substrings of tool labels, e.g. "storage-safe,GNU").
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -76,7 +77,9 @@ async function main(): Promise<void> {
       zip: await generateModel({ outPath: join(work, 'model.zip'), format: 'zip', totalBytes: size, smallFiles, seed: 1 }),
     };
     const rows: string[][] = [];
+    const only = option(argv, 'only', '').split(',').filter(Boolean);
     for (const c of CASES) {
+      if (only.length > 0 && !only.some((o) => c.label.includes(o))) continue;
       const tool = c.label.split(' ')[0] as string;
       if ((tool === 'tar' || tool === 'unzip' || tool === 'GNU') && !available(tool === 'GNU' ? 'tar' : tool)) continue;
       const walls: number[] = [];

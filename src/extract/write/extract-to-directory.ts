@@ -117,7 +117,7 @@ export async function extractToDirectory(archive: ArchiveSource, destDir: string
       await mkdir(destination, { mode: 0o755 });
       created.add(destination, 'tree');
     }
-    const target: WriteTarget = { root: await realpath(writeRoot), created };
+    const target: WriteTarget = { root: await realpath(writeRoot), created, checkedFolders: new Set() };
     const extractedFiles = new Set<string>();
     const folderTimes: Array<{ path: string; mode: number; mtime: Date }> = [];
     for await (const entry of iterateEntries(archive, { limits: options.limits, links: options.links, ...(options.signal ? { signal: options.signal } : {}) })) {
@@ -127,16 +127,18 @@ export async function extractToDirectory(archive: ArchiveSource, destDir: string
         await entry.skip();
         continue;
       }
-      const path = await prepareParents(target, entry.path);
       switch (entry.type) {
-        case 'directory':
+        case 'directory': {
+          const path = await prepareParents(target, entry.path);
           await createDirectory(target, path, entry.rawName);
+          target.checkedFolders.add(path);
           folderTimes.push({ path, mode: entry.mode, mtime: entry.mtime });
           result.directories++;
           break;
+        }
         case 'file': {
           await guard.checkEntry(entry.size);
-          const handle = await createFileExclusive(target, path, entry.rawName);
+          const { handle, path } = await createFileExclusive(target, entry.path, entry.rawName);
           // Mode and times through the descriptor, never through a path that could be swapped.
           const sink = handle.createWriteStream({ autoClose: false, highWaterMark: 256 * 1024 });
           try {
@@ -165,11 +167,11 @@ export async function extractToDirectory(archive: ArchiveSource, destDir: string
           break;
         }
         case 'symlink':
-          await createSymlink(target, path, entry.rawName, entry.linkTarget ?? '', entry.checked.resolvedTarget ?? '');
+          await createSymlink(target, await prepareParents(target, entry.path), entry.rawName, entry.linkTarget ?? '', entry.checked.resolvedTarget ?? '');
           result.links++;
           break;
         case 'hardlink':
-          await createHardlink(target, path, entry.rawName, entry.checked.resolvedTarget ?? '', extractedFiles);
+          await createHardlink(target, await prepareParents(target, entry.path), entry.rawName, entry.checked.resolvedTarget ?? '', extractedFiles);
           result.links++;
           break;
       }

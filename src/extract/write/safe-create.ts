@@ -36,6 +36,13 @@ export interface WriteTarget {
   root: string;
   /** What this call created. */
   created: CreatedPaths;
+  /**
+   * Folders this call has checked (lstat: a real folder) or created. Only file writes may skip
+   * re-checking them, because a file's final location is verified through its descriptor after
+   * the open; links and folders, created by path, always walk every parent again. The archive
+   * itself cannot turn one of these into a link (a folder is never replaced).
+   */
+  checkedFolders: Set<string>;
 }
 
 /** The absolute path of a checked relative entry path. */
@@ -47,19 +54,22 @@ export function targetPath(target: WriteTarget, entryPath: string): string {
  * Makes sure every parent folder of `entryPath` is a real folder (creating missing ones, and
  * recording them) and that none is a link. Returns the absolute path of the entry.
  */
-export async function prepareParents(target: WriteTarget, entryPath: string): Promise<string> {
+export async function prepareParents(target: WriteTarget, entryPath: string, forFile = false): Promise<string> {
   const segments = entryPath.split('/');
   let current = target.root;
   for (let i = 0; i < segments.length - 1; i++) {
     current = join(current, segments[i] as string);
+    if (forFile && target.checkedFolders.has(current)) continue;
     const stats = await lstatOrUndefined(current);
     if (stats === undefined) {
       await mkdir(current, { mode: 0o700 });
       target.created.add(current, 'directory');
+      target.checkedFolders.add(current);
       continue;
     }
     if (stats.isSymbolicLink()) throw linkEscape(`would write through the link ${segments.slice(0, i + 1).join('/')}`, entryPath);
     if (!stats.isDirectory()) throw duplicate(`${segments.slice(0, i + 1).join('/')} is a file, not a folder`, entryPath);
+    target.checkedFolders.add(current);
   }
   return join(current, segments[segments.length - 1] as string);
 }
@@ -94,20 +104,32 @@ async function assertOpenedAt(handle: FileHandle, expected: string, entryPath: s
   throw linkEscape(`a folder on the way was replaced by a link while writing (opened ${actual})`, entryPath);
 }
 
-/** Creates a new file, never following a link, and records it. The caller writes and closes it. */
-export async function createFileExclusive(target: WriteTarget, path: string, entryPath: string): Promise<FileHandle> {
-  await clearForReplacement(target, path, entryPath);
-  let handle: FileHandle;
-  try {
-    handle = await open(path, EXCLUSIVE_NO_FOLLOW, 0o600);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' || code === 'ELOOP') throw linkEscape('a link appeared at the path while writing', entryPath);
-    throw error;
+/**
+ * Creates a new file, never following a link, and records it. The caller writes and closes it.
+ * The exclusive open comes first (most names are new): only when something is already there
+ * do we look at what it is, replace it if this call made it, and try once more.
+ */
+export async function createFileExclusive(target: WriteTarget, relativePath: string, entryPath: string): Promise<{ handle: FileHandle; path: string }> {
+  let path = await prepareParents(target, relativePath, true);
+  let handle: FileHandle | undefined;
+  for (let attempt = 0; handle === undefined; attempt++) {
+    try {
+      handle = await open(path, EXCLUSIVE_NO_FOLLOW, 0o600);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (attempt > 0 && (code === 'EEXIST' || code === 'ELOOP')) throw linkEscape('a link appeared at the path while writing', entryPath);
+      if (code === 'EEXIST') {
+        await clearForReplacement(target, path, entryPath);
+      } else if (code === 'ENOENT' && attempt === 0) {
+        // A folder we checked earlier is gone (a cleanup callback removed it): walk again.
+        target.checkedFolders.clear();
+        path = await prepareParents(target, relativePath);
+      } else throw error;
+    }
   }
   target.created.add(path, 'file');
   await assertOpenedAt(handle, path, entryPath);
-  return handle;
+  return { handle, path };
 }
 
 /** Creates a folder (or accepts an existing real folder) and records it if new. */
