@@ -97,6 +97,10 @@ export async function runS3Command(argv: string[], io: S3CommandIo = {}): Promis
     return 2;
   }
   const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
+  if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) {
+    stderr.write(`storage-safe-archive s3 ${step}: --concurrency must be a whole number of at least 1, got ${JSON.stringify(values.concurrency)}\n`);
+    return 2;
+  }
 
   const region = values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const s3Endpoint = values.endpoint ?? env.AWS_ENDPOINT_URL_S3;

@@ -102,6 +102,9 @@ describe('storage-safe-archive s3', () => {
     expect(unknown.code).toBe(2);
     const tableOnly = await run(['plan', '--bucket', 'b', '--table', 't']);
     expect(tableOnly.code).toBe(2);
+    const badConcurrency = await run(['plan', '--bucket', 'b', '--concurrency', 'many']);
+    expect(badConcurrency.code).toBe(2);
+    expect(badConcurrency.stderr).toContain('--concurrency');
     const help = await run(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('--dynamodb-endpoint');
