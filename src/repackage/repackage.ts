@@ -73,8 +73,6 @@ export interface RepackageResult {
   storedEntries: number;
 }
 
-const RSS_SAMPLE_MS = 100;
-
 /**
  * Transcodes a tar, tar.gz or zip into a zip, entry by entry, with nothing extracted to disk:
  * each entry's bytes flow from the source through the zipper to the output. The peak disk is
@@ -93,7 +91,6 @@ const RSS_SAMPLE_MS = 100;
 export async function repackage(options: RepackageOptions): Promise<RepackageResult> {
   const started = Date.now();
   let peakRss = process.memoryUsage.rss();
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), RSS_SAMPLE_MS).unref();
   const zipper = new IncrementalZipper(options.output, {
     ...(options.compression === undefined ? {} : { compression: options.compression }),
     ...(options.level === undefined ? {} : { level: options.level }),
@@ -155,8 +152,6 @@ export async function repackage(options: RepackageOptions): Promise<RepackageRes
     // Removes a partly written output file; the error the caller sees is the first one.
     await zipper.abort(`repackaging failed: ${(error as Error)?.message ?? String(error)}`);
     throw error;
-  } finally {
-    clearInterval(sampler);
   }
 }
 

@@ -314,7 +314,18 @@ export class IncrementalZipper {
   async #addWholeBuffer(buffer: Buffer, name: string, options: Omit<ZipEntryOptions, 'size'>): Promise<void> {
     const choice = options.compress ?? this.#options.compression ?? 'auto';
     const compress = choice === 'deflate' || (choice === 'auto' && (await this.#deflatePays(buffer)));
-    this.#zip.addBuffer(buffer, name, { ...this.#entryOptions(options), compress, ...(compress ? { compressionLevel: this.#level } : {}) });
+    // yazl keeps a stored entry's buffer until the zip ends. A small slice of a large chunk
+    // would pin the whole chunk (thousands of small files, 64 KiB each), so keep a copy instead.
+    if (!compress && buffer.buffer.byteLength > 2 * buffer.length) buffer = Buffer.from(buffer);
+    if (compress) {
+      // yazl's addBuffer starts its deflate at once, each with its own zlib state (about
+      // 300 KiB): thousands of small files arriving faster than the thread pool deflates them
+      // would hold hundreds of MiB. A lazy stream is deflated only when its turn comes.
+      const options_ = { ...this.#entryOptions(options), compress, compressionLevel: this.#level, size: buffer.length };
+      this.#zip.addReadStreamLazy(name, options_, (callback) => callback(null, Readable.from([buffer], { objectMode: false })));
+    } else {
+      this.#zip.addBuffer(buffer, name, { ...this.#entryOptions(options), compress });
+    }
     this.#counts.bytesIn += buffer.length;
     this.#counts.entries++;
     if (compress) this.#counts.deflated++;

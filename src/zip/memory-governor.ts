@@ -6,7 +6,7 @@
 
 import type { Readable } from 'node:stream';
 
-const SAMPLE_EVERY_MS = 20;
+const SAMPLE_EVERY_MS = 50;
 const WATCH_EVERY_MS = 100;
 
 /** Runs a full collection when the process was started with --expose-gc; otherwise nothing. */
@@ -48,7 +48,7 @@ export class MemoryGovernor {
     return this.#pauses;
   }
 
-  /** Reads RSS (at most every 20 ms: reading it costs tens of microseconds) and records the peak. */
+  /** Reads RSS (at most every 50 ms: each read parses /proc, which is slow on a busy machine) and records the peak. */
   sample(): number {
     const now = Date.now();
     if (now - this.#sampledAt < SAMPLE_EVERY_MS) return this.#lastRss;
@@ -67,8 +67,10 @@ export class MemoryGovernor {
     let busy = false;
     const timer = setInterval(() => {
       if (busy) return;
+      // Sampled on every tick, so the peak covers the whole run, not just entry boundaries.
+      const rss = this.sample();
       const source = currentSource();
-      if (source === undefined || source.destroyed || this.sample() <= this.softLimitBytes) return;
+      if (source === undefined || source.destroyed || rss <= this.softLimitBytes) return;
       busy = true;
       this.#pauses++;
       source.pause();

@@ -21,12 +21,20 @@ function patternBody(size: number): Readable {
   });
 }
 
-/** A tar of `totalBytes` of file content in files of `fileBytes`, plus a small text file. */
-export function generatedTar(totalBytes: number, fileBytes = 64 * 1024 * 1024): Readable {
+/**
+ * A tar of `totalBytes` of file content in files of `fileBytes`, plus a config file and
+ * `smallFiles` text files of about 4 KiB (labels, calibration tables: they deflate well).
+ */
+export function generatedTar(totalBytes: number, fileBytes = 64 * 1024 * 1024, smallFiles = 0): Readable {
   const pack = tarStream.pack();
   void (async () => {
     try {
       pack.entry({ name: 'model/config.json' }, JSON.stringify({ shards: Math.ceil(totalBytes / fileBytes) }));
+      for (let i = 0; i < smallFiles; i++) {
+        await new Promise<void>((resolve, reject) =>
+          pack.entry({ name: `model/labels/${String(i).padStart(5, '0')}.json` }, `{"id": ${i}, "label": "person", "score": 0.5}\n`.repeat(90), (error) => (error ? reject(error) : resolve())),
+        );
+      }
       for (let offset = 0, i = 0; offset < totalBytes; offset += fileBytes, i++) {
         const size = Math.min(fileBytes, totalBytes - offset);
         const sink = pack.entry({ name: `model/weights.${String(i).padStart(3, '0')}`, size });
