@@ -49,5 +49,9 @@ export function normalizeEntryPath(name: string, limits: PathLimits): string {
     segments.push(segment);
   }
   assertWithinLimit('maxDepth', segments.length, limits.maxDepth, label);
-  return segments.join('/');
+  const normalized = segments.join('/');
+  // `./C:x` becomes `C:x` once the dot is dropped: a drive-relative path on Windows (node-tar
+  // CVE-2021-37713). Judge the result as well as the input.
+  rejectAbsolutePath(normalized, label);
+  return normalized;
 }

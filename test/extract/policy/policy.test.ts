@@ -40,6 +40,7 @@ describe('normalizeEntryPath', () => {
     ['/etc/passwd', 'ABSOLUTE_PATH'],
     ['C:\\Windows\\x', 'ABSOLUTE_PATH'],
     ['c:x', 'ABSOLUTE_PATH'],
+    ['./C:../x', 'ABSOLUTE_PATH'],
     ['\\\\server\\share\\x', 'ABSOLUTE_PATH'],
     ['//server/share', 'ABSOLUTE_PATH'],
     ['a\\b', 'INVALID_NAME'],
