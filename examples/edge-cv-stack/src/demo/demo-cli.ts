@@ -58,7 +58,7 @@ export async function runDemoCli(argv: string[], defaults: { evidenceRoot: strin
     },
     strict: true,
   });
-  const local = values.endpoint === undefined ? await startLocalStack({ port: 0 }) : undefined;
+  const local = values.endpoint === undefined ? await startLocalStack({ port: 0, echoLogs: false }) : undefined;
   try {
     const endpoint = values.endpoint ?? (local as { url: string }).url;
     const useAws = values.aws || !isLoopback(endpoint);

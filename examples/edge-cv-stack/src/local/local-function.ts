@@ -33,7 +33,7 @@ export interface CapturedLogLine {
   line: string;
 }
 
-const currentFunction = new AsyncLocalStorage<string>();
+const currentFunction = new AsyncLocalStorage<{ name: string; echo: boolean }>();
 const captured: CapturedLogLine[] = [];
 const MAX_CAPTURED = 2000;
 let tapInstalled = false;
@@ -44,10 +44,16 @@ function installStdoutTap(): void {
   tapInstalled = true;
   const original = process.stdout.write.bind(process.stdout) as (...args: unknown[]) => boolean;
   process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => {
-    const functionName = currentFunction.getStore();
-    if (functionName !== undefined) {
-      for (const line of String(chunk).split('\n')) if (line.trim() !== '') captured.push({ functionName, line });
+    const invocation = currentFunction.getStore();
+    if (invocation !== undefined) {
+      for (const line of String(chunk).split('\n')) if (line.trim() !== '') captured.push({ functionName: invocation.name, line });
       if (captured.length > MAX_CAPTURED) captured.splice(0, captured.length - MAX_CAPTURED);
+      if (!invocation.echo) {
+        // Swallowed, but the write contract still holds: report completion to a callback.
+        const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
+        callback?.();
+        return true;
+      }
     }
     return original(chunk, ...rest);
   }) as typeof process.stdout.write;
@@ -70,9 +76,13 @@ export class LocalFunction {
     readonly name: string,
     /** URL of the module exporting `handler`. */
     readonly moduleUrl: URL,
-    readonly options: { timeoutMs?: number; memoryMb?: number } = {},
+    readonly options: { timeoutMs?: number; memoryMb?: number; echoLogs?: boolean } = {},
   ) {
     installStdoutTap();
+  }
+
+  #store(): { name: string; echo: boolean } {
+    return { name: this.name, echo: this.options.echoLogs ?? true };
   }
 
   /** Drops the current instance: the next invocation is a cold start (like a configuration update on AWS). */
@@ -91,7 +101,7 @@ export class LocalFunction {
     const started = performance.now();
     const url = new URL(this.moduleUrl);
     url.searchParams.set('instance', `${generation}-${randomUUID().slice(0, 8)}`);
-    return currentFunction.run(this.name, async () => {
+    return currentFunction.run(this.#store(), async () => {
       const module = (await import(url.href)) as { handler?: unknown };
       if (typeof module.handler !== 'function') throw new Error(`${this.moduleUrl.pathname} does not export a function named handler`);
       return { handler: module.handler as AsyncHandler, initMs: performance.now() - started };
@@ -108,9 +118,9 @@ export class LocalFunction {
     }
     const loading = this.#instance as Promise<{ handler: AsyncHandler; initMs: number }>;
     const { handler, initMs } = await loading;
-    const context = lambdaContext(this.name, { requestId, ...this.options });
+    const context = lambdaContext(this.name, { requestId, timeoutMs: this.options.timeoutMs, memoryMb: this.options.memoryMb });
     const started = performance.now();
-    const result = (await currentFunction.run(this.name, () => handler(event, context))) as T;
+    const result = (await currentFunction.run(this.#store(), () => handler(event, context))) as T;
     return { result, requestId, coldStart: cold, initMs: cold ? initMs : 0, durationMs: performance.now() - started };
   }
 }

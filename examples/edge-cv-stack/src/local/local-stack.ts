@@ -22,6 +22,8 @@ export interface LocalStackOptions {
   port?: number;
   /** Folder standing in for the EFS mount; kept at stop. Default: a temporary folder, removed at stop. */
   mountPath?: string;
+  /** Print the handlers' log lines on stdout as well as capturing them. Default true. */
+  echoLogs?: boolean;
 }
 
 /** A running local stack. */
@@ -143,8 +145,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const environment = functionEnvironment(prefix, bucket, mountPath, s3, dynamo);
     Object.assign(process.env, environment);
-    producer = new LocalFunction(`${prefix}-producer`, new URL('producer.ts', HANDLERS));
-    const consumer = new LocalFunction(`${prefix}-consumer`, new URL('consumer.ts', HANDLERS));
+    const functionOptions = { echoLogs: options.echoLogs ?? true };
+    producer = new LocalFunction(`${prefix}-producer`, new URL('producer.ts', HANDLERS), functionOptions);
+    const consumer = new LocalFunction(`${prefix}-consumer`, new URL('consumer.ts', HANDLERS), functionOptions);
     const functions = { producer, consumer };
 
     const facts = async (): Promise<LocalFacts> => {

@@ -10,7 +10,7 @@ import { startLocalStack, type LocalStack } from '../../src/local/local-stack.js
 let stack: LocalStack;
 let evidenceRoot: string;
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, prefix: 'demo-test' });
+  stack = await startLocalStack({ port: 0, prefix: 'demo-test', echoLogs: false });
   evidenceRoot = await mkdtemp(join(tmpdir(), 'edge-cv-evidence-'));
 });
 afterAll(async () => {

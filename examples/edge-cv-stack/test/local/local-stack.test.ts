@@ -6,7 +6,7 @@ import { startLocalStack, type LocalFacts, type LocalStack } from '../../src/loc
 
 let stack: LocalStack;
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, prefix: 'local-test' });
+  stack = await startLocalStack({ port: 0, prefix: 'local-test', echoLogs: false });
 });
 afterAll(async () => {
   await stack?.stop();
