@@ -1,6 +1,7 @@
 import picomatch from 'picomatch';
 import type { ProgressListener } from '../observe/progress.js';
 import { iterateEntries } from './entry-stream.js';
+import { ExtractionProgress } from './extraction-progress.js';
 import type { LinkPolicy } from './policy/check-entry.js';
 import { resolveLimits, type ExtractionLimits } from './policy/limits.js';
 import { getArchiveInfo, type ArchiveInfo } from './archive-info.js';
@@ -96,7 +97,15 @@ export class StreamingExtractor {
    */
   async *entries(archive: ArchiveSource, options: EntriesOptions = {}): AsyncGenerator<ArchiveEntry, void, undefined> {
     const signal = this.signal(options.signal);
-    yield* iterateEntries(archive, { limits: this.limits(options.limits), links: this.options.links ?? 'within-destination', ...(signal ? { signal } : {}) });
+    // Nothing is written, so diskUsage stays 0; an entry counts as processed once the caller asks for the next.
+    const progress = new ExtractionProgress(this.options.onProgress, 'reading');
+    for await (const entry of iterateEntries(archive, { limits: this.limits(options.limits), links: this.options.links ?? 'within-destination', ...(signal ? { signal } : {}) })) {
+      yield entry;
+      progress.filesProcessed++;
+      progress.addBytes(entry.size, entry.path);
+      progress.report('reading', entry.path);
+    }
+    progress.report('done');
   }
 
   /**

@@ -81,6 +81,12 @@ describe('entries()', () => {
     expect(await fdCount()).toBe(before);
   });
 
+  it('reports progress while reading, with no disk used', async () => {
+    const states: ProcessingState[] = [];
+    for await (const entry of new StreamingExtractor({ onProgress: (s) => states.push(s) }).entries(paths.tgz as string)) await entry.skip();
+    expect(states.at(-1)).toMatchObject({ currentPhase: 'done', filesProcessed: 7, bytesProcessed: 40 * KiB + 22, diskUsage: 0 });
+  });
+
   it('refuses a zip given as a stream, naming what to pass instead', async () => {
     const error = await (async () => {
       for await (const _ of new StreamingExtractor().entries(Readable.from([await readFile(paths.zip as string)]))) void _;
