@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GreengrassRecipe } from '../../src/packaging/greengrass-recipe.js';
 import { buildDdaManifest, TrainingArtifactsError } from '../../src/packaging/dda-manifest.js';
 import { PackagingEventError, parsePackagingEvent, runPackaging } from '../../src/packaging/packaging-run.js';
-import { startLocalS3, type LocalS3 } from '../../src/local/local-s3.js';
+import { localS3Client, startLocalS3, type LocalS3 } from '../../src/local/local-s3.js';
+import { mountTmpfs } from '../support/tmpfs.js';
 
 const BUCKET = 'packaging-test-bucket';
 const TRAINED_MANIFEST = {
@@ -147,6 +148,62 @@ describe('packaging', () => {
       expect.objectContaining({ target: 'x86_64', stage: 'publish', error: expect.stringMatching(/ConflictException/) }),
     ]);
     expect(recipes.map((r) => r.ComponentName)).toEqual(['unet2-jetson_xavier']);
+  });
+
+  it('retries a target after a throttled upload, removing what the failed attempt left', async () => {
+    // Fault injection on a real client talking to the real s3rver: the first upload of a zip is
+    // answered as S3 answers when it throttles. Nothing about S3 is mocked.
+    const client = localS3Client(s3.endpoint);
+    const zipWrites: string[] = [];
+    let throttled = 0;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { Key?: string };
+        const command = (context as { commandName?: string }).commandName ?? '';
+        if (input.Key?.endsWith('.zip') && /PutObject|CreateMultipartUpload|DeleteObject/.test(command)) zipWrites.push(command);
+        if (input.Key?.endsWith('.zip') && /PutObject|CreateMultipartUpload/.test(command) && throttled === 0) {
+          throttled += 1;
+          throw Object.assign(new Error('Please reduce your request rate.'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'throttleFirstZipUpload' },
+    );
+    try {
+      const { publisher } = recordingPublisher();
+      const report = await runPackaging(
+        { trainingJob: 'unet-train-1', compilationJob: 'unet-neo-1', targets: ['x86_64'], componentName: 'retried', componentVersion: '1.0.0' },
+        { s3: client, paths, publisher, storage: new StorageManager({ path: work }), logger: silentLogger, retries: 2 },
+      );
+      expect(report.status).toBe('SUCCEEDED');
+      expect(throttled).toBe(1);
+      expect(zipWrites.filter((c) => c.includes('DeleteObject'))).toHaveLength(1);
+      expect((await zipListing('deployments/retried/x86_64/retried-x86_64.zip')).has('manifest.json')).toBe(true);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('runs a target refused a disk reservation after the others, one at a time (real 1 MiB tmpfs)', async (ctx) => {
+    const disk = mountTmpfs(1024 * 1024);
+    if ('skipReason' in disk) {
+      console.warn(`skipping: ${disk.skipReason}`);
+      return ctx.skip();
+    }
+    try {
+      const { publisher } = recordingPublisher();
+      // Each target holds 600 KiB of the 1 MiB disk while it runs: two cannot run at once.
+      const report = await runPackaging(
+        { trainingJob: 'unet-train-1', compilationJob: 'unet-neo-1', targets: ['jetson_xavier', 'x86_64'], componentName: 'tight', componentVersion: '1.0.0' },
+        { s3: s3.client, paths, publisher, storage: new StorageManager({ path: disk.path }), logger: silentLogger, perTargetDiskBytes: 600 * 1024 },
+      );
+      expect(report.status).toBe('SUCCEEDED');
+      expect(report.plan.concurrency).toBe(2);
+      expect(report.plan.sequentialFallback).toHaveLength(1);
+      expect(report.succeeded.map((t) => t.target)).toEqual(['jetson_xavier', 'x86_64']);
+    } finally {
+      disk.unmount();
+    }
   });
 
   it('runs one target at a time when the plan allows no concurrency', async () => {
