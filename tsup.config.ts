@@ -13,6 +13,8 @@ export default defineConfig([
     target: 'node20',
     splitting: false,
     treeshake: true,
+    // Keep `node:` specifiers: bundlers and test runners resolve bare `stream` inconsistently.
+    removeNodeProtocol: false,
   },
   {
     entry: { 'cli/main': 'src/cli/main.ts' },
@@ -21,5 +23,6 @@ export default defineConfig([
     sourcemap: true,
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
+    removeNodeProtocol: false,
   },
 ]);
