@@ -1,7 +1,7 @@
 // The extractor's calls, each on real files: entries(), extractSelective(), getArchiveInfo(),
 // estimateArchiveSpace(), atomic extraction, cancellation and progress.
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -213,6 +213,17 @@ describe('extractStreaming() options', () => {
     await writeFile(bad, await buildTar([{ name: 'ok', body: 'ok' }, { name: '../x', body: 'x' }]));
     await expect(new StreamingExtractor().extractStreaming(bad, join(parent, 'out'), { atomic: true })).rejects.toMatchObject({ reason: 'PATH_TRAVERSAL' });
     expect(await readdir(parent)).toEqual(['bad.tar']);
+  });
+
+  it('creates hard links to files extracted earlier in the same call', async () => {
+    const archivePath = join(root, 'hardlinks.tar');
+    await writeFile(archivePath, await buildTar([{ name: 'lib/libdlr.so', body: 'elf' }, { name: 'lib/libdlr.so.1', type: 'link', linkname: 'lib/libdlr.so' }]));
+    const out = join(root, 'hardlinks');
+    const result = await new StreamingExtractor().extractStreaming(archivePath, out);
+    expect(result).toMatchObject({ files: 1, links: 1 });
+    const [a, b] = await Promise.all([stat(join(out, 'lib/libdlr.so')), stat(join(out, 'lib/libdlr.so.1'))]);
+    expect(b.ino).toBe(a.ino);
+    expect(await readFile(join(out, 'lib/libdlr.so.1'), 'utf8')).toBe('elf');
   });
 
   it('cancels with an AbortSignal and removes what it wrote', async () => {
