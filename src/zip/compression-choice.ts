@@ -37,6 +37,8 @@ export interface PeekedStart {
  * sample is read from the source once. Streams that are not Node Readables get a small wrapper.
  */
 export async function peekStart(source: Readable, sampleBytes: number): Promise<PeekedStart> {
+  // Already over ('end' was emitted, so waiting for it would wait forever): an empty entry.
+  if (source.readableEnded) return { head: Buffer.alloc(0), complete: true, rest: undefined };
   const chunks: Buffer[] = [];
   let length = 0;
   const ended = await new Promise<boolean>((resolve, reject) => {

@@ -271,8 +271,8 @@ export class IncrementalZipper {
     let stream = source;
     let compress = choice === 'deflate';
     const sampleBytes = this.#options.auto?.sampleBytes ?? 64 * 1024;
-    // Small entries are read whole and added as buffers, whatever the compression: sizes and
-    // CRC go in the local header (no data descriptor) and the per-entry stream plumbing is skipped.
+    // Small entries are read whole and handed to yazl as buffers, whatever the compression (a
+    // stored one gets sizes and CRC in its local header and skips the per-entry stream plumbing).
     if (choice === 'auto' || (options.size !== undefined && options.size <= sampleBytes)) {
       this.#currentSource = source;
       const peeked = await this.#race(peekStart(source, sampleBytes).catch((error: unknown) => {

@@ -267,3 +267,23 @@ describe('createZipStreaming', () => {
     });
   });
 });
+
+describe('IncrementalZipper edge cases', () => {
+  it('adds an empty entry whose source has already ended', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ssa-zipper-edge-'));
+    try {
+      const out = join(dir, 'empty.zip');
+      const ended = Readable.from([]);
+      ended.resume();
+      await new Promise((resolve) => ended.once('end', resolve));
+      const zipper = new IncrementalZipper(out);
+      await zipper.addStream(ended, 'empty.txt', { size: 0 });
+      await zipper.addStream(Readable.from([]), 'also-empty.txt');
+      await zipper.finalize();
+      const { entries } = await readZip(out);
+      expect(entries.map((e) => [e.name, e.data.length])).toEqual([['empty.txt', 0], ['also-empty.txt', 0]]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
