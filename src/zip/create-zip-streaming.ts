@@ -15,6 +15,32 @@ export interface CreateZipStreamingOptions extends IncrementalZipperOptions {
   deleteAfterAdd?: boolean;
   /** Skips the free-space check before writing. */
   skipSpaceCheck?: boolean;
+  /**
+   * A `StorageManager` for the output's disk: the zip's bytes are reserved in its ledger for
+   * the whole run (so concurrent operations in this process never overcommit the disk), instead
+   * of a one-off free-space check.
+   */
+  storage?: ZipStorage;
+}
+
+/** What {@link createZipStreaming} needs of a `StorageManager`: a reservation ledger. */
+export interface ZipStorage {
+  /** Claims `bytes`; waits in line or throws `InsufficientStorageError`. */
+  reserve(bytes: number, options?: ZipReserveOptions): Promise<ZipReservation>;
+}
+
+/** Options {@link createZipStreaming} passes to {@link ZipStorage.reserve}. */
+export interface ZipReserveOptions {
+  /** What needs the space, quoted in errors. */
+  operation?: string;
+  /** Cancels the wait. */
+  signal?: AbortSignal;
+}
+
+/** A held reservation. */
+export interface ZipReservation {
+  /** Gives the bytes back to the ledger. */
+  release(): void;
 }
 
 // Local header (30) + data descriptor (24, ZIP64) + central record (46 + 9 UT + 28 ZIP64).
@@ -34,7 +60,7 @@ const PER_ENTRY_OVERHEAD = 137;
  * ```
  */
 export async function createZipStreaming(sourceDir: string, zipPath: string, options: CreateZipStreamingOptions = {}): Promise<ZipResult> {
-  const { deleteAfterAdd = false, skipSpaceCheck = false, ...zipperOptions } = options;
+  const { deleteAfterAdd = false, skipSpaceCheck = false, storage, ...zipperOptions } = options;
   let totalBytes = 0;
   let totalFiles = 0;
   let largest = 0;
@@ -50,22 +76,33 @@ export async function createZipStreaming(sourceDir: string, zipPath: string, opt
   }
   // Deflate can grow incompressible data by 0.03% plus a few bytes per block; auto never does.
   const worstCase = Math.ceil(totalBytes * 1.001) + overhead;
+  let reservation: ZipReservation | undefined;
   if (!skipSpaceCheck) {
     const sameDisk = (await stat(resolve(sourceDir))).dev === (await stat(dirname(resolve(zipPath)))).dev;
     const required = deleteAfterAdd && sameDisk ? Math.ceil(largest * 1.001) + overhead : worstCase;
-    const disk = await readDiskSpace(dirname(resolve(zipPath)));
-    if (disk.availableBytes < required) {
+    const operation = `zipping ${sourceDir}`;
+    if (storage) reservation = await storage.reserve(required, { operation, ...(options.signal ? { signal: options.signal } : {}) });
+    const disk = storage ? undefined : await readDiskSpace(dirname(resolve(zipPath)));
+    if (disk && disk.availableBytes < required) {
       throw new InsufficientStorageError({
         requiredBytes: required,
         availableBytes: disk.availableBytes,
         totalBytes: disk.totalBytes,
         path: dirname(resolve(zipPath)),
-        operation: `zipping ${sourceDir}`,
+        operation,
         ...(deleteAfterAdd ? {} : { suggestion: 'pass deleteAfterAdd to free each source file as it is zipped, or stream with repackage() so no scratch disk is used' }),
       });
     }
   }
-  const zipper = new IncrementalZipper(zipPath, { totalBytes, totalFiles, ...zipperOptions });
+  try {
+    return await writeTree(sourceDir, zipPath, deleteAfterAdd, { totalBytes, totalFiles, ...zipperOptions });
+  } finally {
+    reservation?.release();
+  }
+}
+
+async function writeTree(sourceDir: string, zipPath: string, deleteAfterAdd: boolean, zipperOptions: IncrementalZipperOptions): Promise<ZipResult> {
+  const zipper = new IncrementalZipper(zipPath, zipperOptions);
   try {
     for await (const item of walkSorted(sourceDir)) {
       if (item.type === 'directory') await zipper.addDirectoryEntry(item.relativePath, { mode: item.mode, mtime: item.mtime });

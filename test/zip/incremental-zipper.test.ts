@@ -256,6 +256,27 @@ describe('createZipStreaming', () => {
       rmSync(out);
     });
 
+    it('reserves the zip in a StorageManager ledger, refusing at once what the disk can never hold', async (context) => {
+      if (!disk) return context.skip();
+      const { StorageManager } = await import('../../src/storage/index.js');
+      const storage = new StorageManager({ path: disk.path });
+      const tree = join(work, 'too-big-for-disk');
+      mkdirSync(tree);
+      writeFileSync(join(tree, 'a.bin'), randomBytes(9 * 1024 * 1024));
+      const out = join(disk.path, 'never.zip');
+      const error = await createZipStreaming(tree, out, { storage }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InsufficientStorageError);
+      expect(existsSync(out)).toBe(false);
+      // A zip that fits: reserved while written, released after (a second reservation of the
+      // whole free space succeeds at once).
+      writeFileSync(join(tree, 'a.bin'), randomBytes(1024 * 1024));
+      await createZipStreaming(tree, out, { storage });
+      const free = await storage.getAvailableSpace();
+      const again = await storage.reserve(free, { wait: false });
+      again.release();
+      rmSync(out);
+    });
+
     it('turns ENOSPC mid-stream into InsufficientStorageError and removes the partial zip', async (context) => {
       if (!disk) return context.skip();
       const out = join(disk.path, 'full.zip');
