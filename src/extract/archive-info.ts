@@ -6,7 +6,7 @@ import { sanitizeMode } from './policy/sanitize-mode.js';
 import type { RawEntry } from './readers/raw-entry.js';
 import { readTarEntries } from './readers/tar-reader.js';
 import { openZip, readCentralDirectory, zipEntryKind, zipEntryName } from './readers/zip-reader.js';
-import { openArchive } from './sources/open-archive.js';
+import { openArchive, releaseIfOwned } from './sources/open-archive.js';
 import type { ArchiveFormat, ArchiveSource, EntryType } from './types.js';
 
 /** One line of an archive listing. */
@@ -76,8 +76,9 @@ export async function getArchiveInfo(archive: ArchiveSource, options: { limits?:
   const opened = await openArchive(archive, limits);
   const entries: ArchiveInfoEntry[] = [];
   if (opened.format === 'zip') {
-    const zip = await openZip(opened.source, opened.label);
+    let zip: Awaited<ReturnType<typeof openZip>> | undefined;
     try {
+      zip = await openZip(opened.source, opened.label);
       for (const record of await readCentralDirectory(zip, limits, opened.label)) {
         const name = zipEntryName(record);
         const { kind, mode } = zipEntryKind(record, name);
@@ -85,7 +86,8 @@ export async function getArchiveInfo(archive: ArchiveSource, options: { limits?:
         if (entry !== undefined) entries.push(entry);
       }
     } finally {
-      zip.close();
+      zip?.close();
+      await releaseIfOwned(opened.source);
     }
     return summarize('zip', entries, opened.source.size);
   }

@@ -87,6 +87,22 @@ describe('entries()', () => {
     expect(states.at(-1)).toMatchObject({ currentPhase: 'done', filesProcessed: 7, bytesProcessed: 40 * KiB + 22, diskUsage: 0 });
   });
 
+  it('closes its descriptors when a zip turns out corrupt', async () => {
+    const good = await readFile(paths.zip as string);
+    const corrupt = join(root, 'corrupt.zip');
+    await writeFile(corrupt, Buffer.concat([good.subarray(0, good.length - 60), good.subarray(good.length - 22)]));
+    const noEndRecord = join(root, 'no-end-record.zip');
+    await writeFile(noEndRecord, Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(2000, 7)]));
+    const before = await fdCount();
+    await expect(getArchiveInfo(noEndRecord)).rejects.toMatchObject({ reason: 'CORRUPT' });
+    await expect(new StreamingExtractor().extractStreaming(noEndRecord, join(root, 'no-end-out'))).rejects.toMatchObject({ reason: 'CORRUPT' });
+    await expect(new StreamingExtractor().entries(noEndRecord).next()).rejects.toMatchObject({ reason: 'CORRUPT' });
+    await expect(getArchiveInfo(corrupt)).rejects.toMatchObject({ reason: 'CORRUPT' });
+    await expect(new StreamingExtractor().extractStreaming(corrupt, join(root, 'corrupt-out'))).rejects.toMatchObject({ reason: 'CORRUPT' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await fdCount()).toBe(before);
+  });
+
   it('refuses a zip given as a stream, naming what to pass instead', async () => {
     const error = await (async () => {
       for await (const _ of new StreamingExtractor().entries(Readable.from([await readFile(paths.zip as string)]))) void _;

@@ -10,6 +10,7 @@ import type { RandomAccessSource } from '../types.js';
 import type { RawEntry, RawEntryKind } from './raw-entry.js';
 import { asExtractionError } from './tar-reader.js';
 import { RangedReader } from './ranged-reader.js';
+import { releaseIfOwned } from '../sources/open-archive.js';
 import { assertDisjointSpans, LOCAL_HEADER_FIXED_BYTES, nextRecordStarts, type EntrySpan } from './zip-layout.js';
 import { ZipEntryVerifier, type RatioLedger } from './zip-verifier.js';
 
@@ -21,11 +22,9 @@ const YAUZL_OPTIONS: yauzl.Options = {
   strictFileNames: true,
 };
 
-/** Opens a zip with our options: a local file (a source with `localPath`) through yauzl's own fd reader, anything else through ranges. */
+/** Opens a zip with our options, reading through the frugal {@link RangedReader}. */
 export async function openZip(source: RandomAccessSource, label: string | undefined): Promise<yauzl.ZipFile> {
   try {
-    const localPath = (source as { localPath?: string }).localPath;
-    if (localPath !== undefined) return await yauzl.openPromise(localPath, YAUZL_OPTIONS);
     return await yauzl.fromRandomAccessReaderPromise(new RangedReader(source), source.size, YAUZL_OPTIONS);
   } catch (error) {
     throw new ExtractionError(`zip could not be opened: ${(error as Error).message}`, {
@@ -171,7 +170,13 @@ async function readSmallBody(body: Readable, max: number, name: string): Promise
  * ```
  */
 export async function* readZipEntries(source: RandomAccessSource, limits: ExtractionLimits, label?: string): AsyncGenerator<RawEntry, void, undefined> {
-  const zip = await openZip(source, label);
+  let zip: yauzl.ZipFile;
+  try {
+    zip = await openZip(source, label);
+  } catch (error) {
+    await releaseIfOwned(source);
+    throw error;
+  }
   const open = new Set<Readable>();
   try {
     const centralDirectoryOffset = (zip as unknown as { readEntryCursor: number }).readEntryCursor;
@@ -215,5 +220,6 @@ export async function* readZipEntries(source: RandomAccessSource, limits: Extrac
   } finally {
     for (const body of open) body.destroy();
     zip.close();
+    await releaseIfOwned(source);
   }
 }

@@ -1,7 +1,7 @@
 // Turns whatever the caller gave (a path, a Readable, a RandomAccessSource) into what a
 // reader needs: pull-based tar bytes for tar and tar.gz, random access for zip.
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { ExtractionError } from '../../errors.js';
 import { DETECT_BYTES, detectFormat } from '../detect-format.js';
@@ -132,10 +132,7 @@ export async function openArchive(archive: ArchiveSource, limits: ExtractionLimi
       const head = Buffer.alloc(Math.min(DETECT_BYTES, size));
       await handle.read(head, 0, head.length, 0);
       const format = detectFormat(head, label);
-      if (format === 'zip') {
-        await handle.close();
-        return { format, source: fileRangeSource(archive, size), label };
-      }
+      if (format === 'zip') return { format, source: handleRangeSource(handle, archive, size), label };
       if (format === 'tar') {
         const reader = new FileByteReader(handle, size);
         return { format, reader, compressedBytes: () => reader.position, archiveBytes: size, label };
@@ -171,13 +168,61 @@ export async function openArchive(archive: ArchiveSource, limits: ExtractionLimi
   return openTarStream(format, chunks, limits, label, undefined);
 }
 
-/** A {@link RandomAccessSource} over a local file of known size, opened per range (yauzl reads few ranges). */
-export function fileRangeSource(path: string, size: number): RandomAccessSource & { localPath: string } {
+/** A {@link RandomAccessSource} over a local file of known size, opened per range. */
+export function fileRangeSource(path: string, size: number): RandomAccessSource {
   return {
     size,
     name: path,
-    localPath: path,
     createReadStream: (start, end) =>
       end <= start ? Readable.from([]) : createReadStream(path, { start, end: end - 1, highWaterMark: READ_CHUNK }),
+  };
+}
+
+/** A source the library opened itself and must release (unlike a caller's, which it never closes). */
+export interface OwnedRandomAccessSource extends RandomAccessSource {
+  /** Closes what the library opened. */
+  release(): Promise<void>;
+}
+
+/** Releases `source` if the library opened it; a caller's source is left alone. */
+export async function releaseIfOwned(source: RandomAccessSource): Promise<void> {
+  await (source as Partial<OwnedRandomAccessSource>).release?.();
+}
+
+/**
+ * Ranges of a local file read with positional reads on one open descriptor: no open/close per
+ * range, which matters for a zip of thousands of small entries (a local header and a body each).
+ */
+export function handleRangeSource(handle: FileHandle, path: string, size: number): OwnedRandomAccessSource {
+  return {
+    size,
+    name: path,
+    release: () => handle.close().catch(() => undefined),
+    createReadStream(start: number, end: number): Readable {
+      let position = start;
+      return new Readable({
+        highWaterMark: READ_CHUNK,
+        read() {
+          const length = Math.min(READ_CHUNK, end - position);
+          if (length <= 0) {
+            this.push(null);
+            return;
+          }
+          const buffer = Buffer.allocUnsafe(length);
+          handle.read(buffer, 0, length, position).then(
+            ({ bytesRead }) => {
+              if (bytesRead === 0) {
+                this.destroy(new Error(`unexpected end of file at byte ${position} of ${path}`));
+                return;
+              }
+              position += bytesRead;
+              this.push(buffer.subarray(0, bytesRead));
+              if (position >= end) this.push(null);
+            },
+            (error: unknown) => this.destroy(error as Error),
+          );
+        },
+      });
+    },
   };
 }
