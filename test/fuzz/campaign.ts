@@ -57,7 +57,8 @@ try {
         if (Date.now() - lastPrint < 5_000 && p.cases !== cases) return;
         lastPrint = Date.now();
         const rate = p.cases / Math.max(0.001, p.elapsedMs / 1000);
-        console.error(`[${format}] ${p.cases}/${cases} cases, ${rate.toFixed(1)} cases/s, ${p.failures} failure(s), ${(p.elapsedMs / 1000).toFixed(0)} s`);
+        const shrinking = p.shrinkSteps === undefined ? '' : `, shrinking a new failure (step ${p.shrinkSteps})`;
+        console.error(`[${format}] ${p.cases}/${cases} cases, ${rate.toFixed(1)} cases/s, ${p.failures} failure(s), ${(p.elapsedMs / 1000).toFixed(0)} s${shrinking}`);
       },
     });
     summary.runs.push(result);

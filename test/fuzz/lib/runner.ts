@@ -24,6 +24,8 @@ export interface RunProgress {
   cases: number;
   failures: number;
   elapsedMs: number;
+  /** Set while a new failure is being shrunk: how many shrink steps so far. */
+  shrinkSteps?: number;
 }
 
 /** A run's options. */
@@ -39,6 +41,8 @@ export interface RunOptions {
   isKnown?: (signature: string) => boolean;
   /** Stop shrinking after this many steps (default 300; each step is a whole case). */
   maxShrinks?: number;
+  /** Stop shrinking after this long (default 120 s: a hang costs its time limit per step). */
+  maxShrinkMs?: number;
 }
 
 /** What a run found. */
@@ -91,6 +95,8 @@ export async function runFuzz(options: RunOptions): Promise<RunResult> {
   let shrinking = false;
   let shrinkSteps = 0;
   const maxShrinks = options.maxShrinks ?? 300;
+  const maxShrinkMs = options.maxShrinkMs ?? 120_000;
+  let shrinkStarted = 0;
 
   const evaluate = async (fuzzCase: FuzzCase): Promise<{ bytes: Buffer; result: CaseResult }> => {
     const bytes = await materialize(fuzzCase);
@@ -100,7 +106,10 @@ export async function runFuzz(options: RunOptions): Promise<RunResult> {
 
   const property = fc.asyncProperty(fuzzCaseArbitrary(options.format), async (fuzzCase) => {
     // Past the budget, every shrink candidate "passes": fast-check keeps the last failing one.
-    if (shrinking && ++shrinkSteps > maxShrinks) return true;
+    if (shrinking) {
+      if (++shrinkSteps > maxShrinks || Date.now() - shrinkStarted > maxShrinkMs) return true;
+      options.onProgress?.({ format: options.format, cases, failures: found.size, elapsedMs: Date.now() - started, shrinkSteps });
+    }
     const { result } = await evaluate(fuzzCase);
     if (!shrinking) {
       cases++;
@@ -121,7 +130,10 @@ export async function runFuzz(options: RunOptions): Promise<RunResult> {
         if (!shrinking) known.hits++;
       } else fresh = true;
     }
-    if (fresh) shrinking = true;
+    if (fresh && !shrinking) {
+      shrinking = true;
+      shrinkStarted = Date.now();
+    }
     return !fresh;
   });
 
