@@ -81,6 +81,22 @@ describe('mutators are total and deterministic', () => {
     });
   }
 
+  it('structure-aware mutators stay total on already-mutated bytes (blind edits first)', async () => {
+    const mixed = (structural: MutatorTable) => ({ ...BLIND_MUTATORS, ...structural });
+    for (const [table, write] of [
+      [mixed(ZIP_MUTATORS), (t: Parameters<typeof writeZip>[0]) => writeZip(t, { zip64: true })],
+      [mixed(TAR_MUTATORS), (t: Parameters<typeof writeTar>[0]) => writeTar(t)],
+      [mixed(GZIP_MUTATORS), async (t: Parameters<typeof writeTar>[0]) => gzipMembers(await writeTar(t), 2)],
+    ] as const) {
+      await fc.assert(
+        fc.asyncProperty(treeArbitrary(4), fc.array(mutation(table), { minLength: 2, maxLength: 8 }), async (tree, mutations) => {
+          expect(Buffer.isBuffer(applyMutations(await write(tree), mutations, table))).toBe(true);
+        }),
+        { numRuns: 300 },
+      );
+    }
+  });
+
   it('every mutator runs on an empty input too', () => {
     for (const table of [BLIND_MUTATORS, TAR_MUTATORS, GZIP_MUTATORS, ZIP_MUTATORS]) {
       for (const op of Object.keys(table)) expect(Buffer.isBuffer(applyMutations(Buffer.alloc(0), [{ op, a: 3, b: 5, c: 7 }], table))).toBe(true);

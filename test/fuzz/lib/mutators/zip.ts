@@ -23,19 +23,20 @@ function rebuildCentral(input: Buffer, layout: ZipLayout, records: Buffer[]): Bu
   const directory = Buffer.concat(records);
   const delta = directory.length - (oldEnd - layout.cdOffset);
   const out = splice(input, layout.cdOffset, oldEnd, directory);
-  const eocd = layout.eocd + delta;
+  // A mutated zip may have its end record inside the old directory: then there is nothing to fix.
+  const eocd = layout.eocd >= oldEnd ? layout.eocd + delta : layout.eocd;
   const count = records.length;
-  if (out.readUInt16LE(eocd + 10) !== 0xffff) {
-    out.writeUInt16LE(count & 0xffff, eocd + 8);
-    out.writeUInt16LE(count & 0xffff, eocd + 10);
+  if (readField(out, eocd + 10, 2) !== 0xffff) {
+    writeField(out, eocd + 8, 2, count);
+    writeField(out, eocd + 10, 2, count);
   }
-  if (out.readUInt32LE(eocd + 12) !== 0xffffffff) out.writeUInt32LE(directory.length, eocd + 12);
+  if (readField(out, eocd + 12, 4) !== 0xffffffff) writeField(out, eocd + 12, 4, directory.length);
   if (layout.zip64Eocd !== undefined && layout.zip64Locator !== undefined) {
     const z = layout.zip64Eocd >= oldEnd ? layout.zip64Eocd + delta : layout.zip64Eocd;
     writeField(out, z + 24, 8, count);
     writeField(out, z + 32, 8, count);
     writeField(out, z + 40, 8, directory.length);
-    writeField(out, layout.zip64Locator + delta + 8, 8, z);
+    writeField(out, (layout.zip64Locator >= oldEnd ? layout.zip64Locator + delta : layout.zip64Locator) + 8, 8, z);
   }
   return out;
 }
