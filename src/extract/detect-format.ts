@@ -21,9 +21,10 @@ export const DETECT_BYTES = BLOCK_SIZE;
 export function detectFormat(head: Buffer, label?: string): ArchiveFormat {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'tar.gz';
   if (head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b) {
-    // local file header (03 04), end of central directory (05 06: an empty zip), or a spanned-archive marker (07 08)
+    // local file header (03 04), end of central directory (05 06: an empty zip), zip64 end of
+    // central directory (06 06: an empty zip64 zip), or a spanned-archive marker (07 08)
     const tag = head.readUInt16LE(2);
-    if (tag === 0x0403 || tag === 0x0605 || tag === 0x0807) return 'zip';
+    if (tag === 0x0403 || tag === 0x0605 || tag === 0x0606 || tag === 0x0807) return 'zip';
   }
   if (head.length >= 263 && head.toString('latin1', 257, 262) === 'ustar') return 'tar';
   if (head.length >= BLOCK_SIZE && hasValidChecksum(head)) return 'tar';

@@ -57,6 +57,10 @@ export async function* readTarEntries(
   let paddingLeft = 0;
   let current = '';
   let activeBody: Readable | undefined;
+  // A body's read() may still be waiting on the byte reader when the caller moves on. It must
+  // settle before we skip, or the two calls race on one reader and the next header is read at
+  // the wrong offset (found by fuzzing: test/fixtures/fuzz/half-read-body-then-next-entry-*).
+  let bodyRead: Promise<void> | undefined;
   try {
     for (;;) {
       if (activeBody !== undefined && !activeBody.destroyed && !activeBody.readableEnded) {
@@ -64,6 +68,8 @@ export async function* readTarEntries(
         activeBody.destroy();
       }
       activeBody = undefined;
+      if (bodyRead !== undefined) await bodyRead;
+      bodyRead = undefined;
       const toSkip = bodyLeft + paddingLeft;
       if (toSkip > 0) {
         const skipped = await reader.skip(toSkip).catch((e: unknown) => Promise.reject(asExtractionError(e, current)));
@@ -80,9 +86,10 @@ export async function* readTarEntries(
           throw corrupt(`more than ${MAX_CONSECUTIVE_METADATA} metadata records in a row`, header.name);
         }
         assertWithinLimit('maxMetadataBytes', header.size, limits.maxMetadataBytes, header.name);
-        const body = await reader.readExactly(header.size);
+        const body = await reader.readExactly(header.size).catch((e: unknown) => Promise.reject(asExtractionError(e, header.name)));
         if (body.length < header.size) throw corrupt('archive ends inside a metadata record', header.name);
-        if ((await reader.skip(padding(header.size))) < padding(header.size)) throw corrupt('archive ends inside a metadata record', header.name);
+        const skippedPadding = await reader.skip(padding(header.size)).catch((e: unknown) => Promise.reject(asExtractionError(e, header.name)));
+        if (skippedPadding < padding(header.size)) throw corrupt('archive ends inside a metadata record', header.name);
         applyMetadata(pending, header, body);
         continue;
       }
@@ -107,7 +114,7 @@ export async function* readTarEntries(
                 this.push(null);
                 return;
               }
-              reader.readUpTo(Math.min(bodyLeft, BODY_CHUNK)).then(
+              bodyRead = reader.readUpTo(Math.min(bodyLeft, BODY_CHUNK)).then(
                 (chunk) => {
                   if (chunk === null) {
                     this.destroy(corrupt(`archive ends inside the body: ${bodyLeft} of ${size} bytes missing`, name));
@@ -117,7 +124,9 @@ export async function* readTarEntries(
                   this.push(chunk);
                   if (bodyLeft === 0) this.push(null);
                 },
-                (error: unknown) => this.destroy(asExtractionError(error, name) as Error),
+                (error: unknown) => {
+                  this.destroy(asExtractionError(error, name) as Error);
+                },
               );
             },
           });
@@ -127,8 +136,14 @@ export async function* readTarEntries(
     }
   } finally {
     activeBody?.destroy();
+    await bodyRead;
     await reader.close();
   }
+}
+
+/** True when `seconds` since the epoch fits in a `Date` (±8.64e12 s); anything else is an Invalid Date. */
+function isDateSeconds(seconds: number): boolean {
+  return Number.isFinite(seconds) && Math.abs(seconds) <= 8.64e12;
 }
 
 function isMetadata(header: TarHeader): boolean {
@@ -174,7 +189,8 @@ function buildEntry(header: TarHeader, pending: Pending): Omit<RawEntry, 'openBo
     size = Number(pax.size);
   }
   let mtimeSeconds = header.mtimeSeconds;
-  if (pax.mtime !== undefined && Number.isFinite(Number(pax.mtime))) mtimeSeconds = Number(pax.mtime);
+  if (pax.mtime !== undefined && isDateSeconds(Number(pax.mtime))) mtimeSeconds = Number(pax.mtime);
+  if (!isDateSeconds(mtimeSeconds)) throw corrupt(`modification time ${mtimeSeconds} s is out of range`, name);
   const kind = header.kind as RawEntry['kind'];
   return {
     name,

@@ -175,6 +175,10 @@ export async function createSymlink(target: WriteTarget, path: string, entryPath
 /** Creates a hard link to a regular file this call extracted (never to anything else). */
 export async function createHardlink(target: WriteTarget, path: string, entryPath: string, resolved: string, extractedFiles: ReadonlySet<string>): Promise<void> {
   const existing = targetPath(target, resolved);
+  if (existing === path) {
+    // Replacing the target would delete the only copy before linking to it.
+    throw new ExtractionError('hard link points to its own path', { reason: 'CORRUPT', entryPath });
+  }
   if (!extractedFiles.has(existing)) {
     throw linkEscape(`hard link target ${JSON.stringify(resolved)} is not a file extracted earlier from this archive`, entryPath);
   }
