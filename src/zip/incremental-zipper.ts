@@ -348,7 +348,7 @@ export class IncrementalZipper {
 
   #mtime(mtime: Date | undefined): Date {
     if (this.#options.deterministic) return DETERMINISTIC_MTIME;
-    return mtime ?? new Date();
+    return clampZipMtime(mtime ?? new Date());
   }
 
   #timestampOption(): { forceDosTimestamp?: boolean } {
@@ -425,4 +425,19 @@ export class IncrementalZipper {
   #outputField(): { outputPath?: string } {
     return this.#sink.path === undefined ? {} : { outputPath: this.#sink.path };
   }
+}
+
+/** The latest time the Info-ZIP extended timestamp holds (2038-01-19T03:14:07Z). */
+const MAX_EXTENDED_TIMESTAMP_MS = 0x7fffffff * 1000;
+
+/**
+ * yazl 3 clamps the extended timestamp to a signed 32-bit range and then writes it unsigned, so
+ * a time before 1970 throws a RangeError inside its pump, where nothing can catch it and the zip
+ * never finishes (found by fuzzing: test/fixtures/fuzz/mtime-before-1970-crashes-repackage-in-yazl.tar).
+ * Times are clamped to what the field holds; an invalid Date becomes the epoch.
+ */
+function clampZipMtime(mtime: Date): Date {
+  const ms = mtime.getTime();
+  if (!Number.isFinite(ms) || ms < 0) return new Date(0);
+  return ms > MAX_EXTENDED_TIMESTAMP_MS ? new Date(MAX_EXTENDED_TIMESTAMP_MS) : mtime;
 }
