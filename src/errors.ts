@@ -131,6 +131,15 @@ export class StorageError extends Error {
     Object.defineProperty(this, KINDS, { value: Object.freeze(kinds) });
   }
 
+  /**
+   * `error instanceof ExtractionError` holds for errors thrown by any copy of this library (the
+   * ESM and the CommonJS build in one process, or two installed versions), not only this one.
+   *
+   * @example
+   * ```ts
+   * errorFromTheOtherBuild instanceof StorageError; // true
+   * ```
+   */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
     return kindsOf(value)?.includes(this.kind) ?? false;
