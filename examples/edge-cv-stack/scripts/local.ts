@@ -15,7 +15,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 const stack = await startLocalStack({
   host: process.env.HOST ?? '127.0.0.1',
   port,
-  prefix: process.env.PREFIX ?? 'edge-cv',
+  prefix: process.env.PREFIX ?? 'edge-cv-poc', // the CDK app's default prefix too
   mountPath: process.env.EFS_MOUNT_PATH || undefined,
 });
 

@@ -115,7 +115,7 @@ async function listOutputs(mountPath: string): Promise<Array<{ name: string; byt
 
 /** Starts the local stack. Stop it with `stop()`; everything it started ends there. */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const prefix = options.prefix ?? 'edge-cv';
+  const prefix = options.prefix ?? 'edge-cv-poc';
   const bucket = `${prefix}-ml-models-bucket`;
   const ownMount = options.mountPath === undefined;
   const mountPath = options.mountPath ?? (await mkdtemp(join(tmpdir(), 'edge-cv-efs-')));
