@@ -5,17 +5,11 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileIdForKey } from '../../src/efs/model-key.js';
+import type { IngestResponse } from '../../src/ingest/producer-handler.js';
 import { BUCKET, objectCreated, startApiHarness, type ApiHarness } from '../support/api-harness.js';
 import { generatedSha256, generatedStream } from '../support/generated-bytes.js';
 
-interface Ingested {
-  fileId: string;
-  path: string;
-  key: string;
-  bytes: number;
-  sha256: string;
-  created: boolean;
-}
+type Ingested = IngestResponse;
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
