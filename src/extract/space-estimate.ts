@@ -7,7 +7,8 @@ import { getArchiveInfo, type ArchiveInfoEntry } from './archive-info.js';
 import { DETECT_BYTES, detectFormat } from './detect-format.js';
 import { resolveLimits, type ExtractionLimits } from './policy/limits.js';
 import { isRandomAccessSource } from './sources/open-archive.js';
-import type { ArchiveFormat, ArchiveSource } from './types.js';
+import { readFileRange, readSourceRange } from './sources/read-range.js';
+import type { ArchiveFormat, ArchiveSource, RandomAccessSource } from './types.js';
 
 /** How much disk extracting an archive will take. */
 export interface SpaceEstimate {
@@ -60,27 +61,22 @@ export function estimateFromIsize(isize: number, compressedBytes: number): Isize
   return { bytes, wraps };
 }
 
-async function readTail(archive: string | import('./types.js').RandomAccessSource, length: number): Promise<{ head: Buffer; tail: Buffer; size: number }> {
+async function readTail(archive: string | RandomAccessSource, length: number): Promise<{ head: Buffer; tail: Buffer; size: number }> {
   if (typeof archive === 'string') {
     const handle = await open(archive, 'r');
     try {
       const { size } = await handle.stat();
-      const head = Buffer.alloc(Math.min(DETECT_BYTES, size));
-      await handle.read(head, 0, head.length, 0);
-      const tail = Buffer.alloc(Math.min(length, size));
-      await handle.read(tail, 0, tail.length, size - tail.length);
+      const head = await readFileRange(handle, 0, Math.min(DETECT_BYTES, size));
+      const tail = await readFileRange(handle, Math.max(0, size - length), size);
       return { head, tail, size };
     } finally {
       await handle.close();
     }
   }
-  const collect = async (start: number, end: number) => {
-    const parts: Buffer[] = [];
-    for await (const chunk of archive.createReadStream(start, end)) parts.push(chunk as Buffer);
-    return Buffer.concat(parts);
-  };
   const size = archive.size;
-  return { head: await collect(0, Math.min(DETECT_BYTES, size)), tail: await collect(Math.max(0, size - length), size), size };
+  const head = await readSourceRange(archive, 0, Math.min(DETECT_BYTES, size));
+  const tail = await readSourceRange(archive, Math.max(0, size - length), size);
+  return { head, tail, size };
 }
 
 /**

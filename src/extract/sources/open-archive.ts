@@ -9,6 +9,7 @@ import type { ExtractionLimits } from '../policy/limits.js';
 import { ChunkByteReader, FileByteReader, type ByteReader } from '../readers/byte-reader.js';
 import type { ArchiveFormat, ArchiveSource, RandomAccessSource } from '../types.js';
 import { checkedGunzip, ByteCounter } from './gunzip.js';
+import { readFileRange, readSourceRange } from './read-range.js';
 
 const READ_CHUNK = 256 * 1024;
 
@@ -129,9 +130,7 @@ export async function openArchive(archive: ArchiveSource, limits: ExtractionLimi
     const handle = await open(archive, 'r');
     try {
       const { size } = await handle.stat();
-      const head = Buffer.alloc(Math.min(DETECT_BYTES, size));
-      await handle.read(head, 0, head.length, 0);
-      const format = detectFormat(head, label);
+      const format = detectFormat(await readFileRange(handle, 0, Math.min(DETECT_BYTES, size)), label);
       if (format === 'zip') return { format, source: handleRangeSource(handle, archive, size), label };
       if (format === 'tar') {
         const reader = new FileByteReader(handle, size);
@@ -148,10 +147,7 @@ export async function openArchive(archive: ArchiveSource, limits: ExtractionLimi
     }
   }
   if (isRandomAccessSource(archive)) {
-    const headStream = archive.createReadStream(0, Math.min(DETECT_BYTES, archive.size));
-    const { head } = await peekStream(headStream, DETECT_BYTES);
-    headStream.destroy();
-    const format = detectFormat(head.subarray(0, DETECT_BYTES), label);
+    const format = detectFormat(await readSourceRange(archive, 0, Math.min(DETECT_BYTES, archive.size)), label);
     if (format === 'zip') return { format, source: archive, label };
     const whole = archive.createReadStream(0, archive.size);
     return openTarStream(format, whole[Symbol.asyncIterator]() as AsyncIterator<Buffer>, limits, label, archive.size);
