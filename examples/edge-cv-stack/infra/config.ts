@@ -4,6 +4,7 @@
  */
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Node } from 'constructs';
+import { METRIC_NAMES as LIBRARY_METRIC_NAMES } from 'storage-safe-archive';
 
 /**
  * Storage thresholds, as fractions of the Lambda's `/tmp`. The packaging Lambda receives them as
@@ -38,14 +39,17 @@ export const SERVICE_NAMES = {
 /** One of the four functions of the example. */
 export type ServiceName = keyof typeof SERVICE_NAMES;
 
-/** Names of the EMF metrics the library emits (namespace {@link METRICS_NAMESPACE}). */
+/**
+ * Names of the EMF metrics the library emits (namespace {@link METRICS_NAMESPACE}), taken from the
+ * library itself so the dashboard and alarms cannot drift from what the handlers write.
+ */
 export const METRIC_NAMES = {
-  availableBytes: 'StorageAvailableBytes',
-  usedRatio: 'StorageUsedRatio',
-  bytesFreed: 'StorageBytesFreed',
-  cleanups: 'CleanupsPerformed',
-  cleanupFailures: 'CleanupFailures',
-  operationDuration: 'OperationDuration',
+  availableBytes: LIBRARY_METRIC_NAMES.storageAvailableBytes,
+  usedRatio: LIBRARY_METRIC_NAMES.storageUsedRatio,
+  bytesFreed: LIBRARY_METRIC_NAMES.storageBytesFreed,
+  cleanups: LIBRARY_METRIC_NAMES.cleanupsPerformed,
+  cleanupFailures: LIBRARY_METRIC_NAMES.cleanupFailures,
+  operationDuration: LIBRARY_METRIC_NAMES.operationDuration,
 } as const;
 
 /**

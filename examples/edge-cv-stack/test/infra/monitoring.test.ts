@@ -2,6 +2,7 @@
 // API, and alarms on storage warning/critical, errors and throttles, on the library's EMF names.
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { METRIC_NAMES as LIBRARY_METRIC_NAMES } from 'storage-safe-archive';
 import { METRIC_NAMES, STORAGE_THRESHOLDS } from '../../infra/config.js';
 import { functionLogicalId, onlyResource, synthEdgeCvStack, type SynthesizedStack } from './support/synth.js';
 
@@ -30,6 +31,7 @@ describe('EMF metric names', () => {
       cleanupFailures: 'CleanupFailures',
       operationDuration: 'OperationDuration',
     });
+    expect(new Set(Object.values(METRIC_NAMES))).toEqual(new Set(Object.values(LIBRARY_METRIC_NAMES)));
   });
 });
 
