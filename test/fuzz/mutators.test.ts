@@ -97,6 +97,18 @@ describe('mutators are total and deterministic', () => {
     }
   });
 
+  it('a gzip header cut inside its 10 fixed bytes is not read past the end (shrunk counterexample)', async () => {
+    const table = { ...BLIND_MUTATORS, ...GZIP_MUTATORS };
+    const input = gzipMembers(await writeTar({ nodes: [] }), 2);
+    const mutations = [
+      { op: 'cutMember', a: 0, b: 314438126, c: 0 },
+      { op: 'overwriteBytes', a: 303576176, b: 100409, c: 0 },
+      { op: 'flipBit', a: 583530, b: 0, c: 0 },
+      { op: 'cutMember', a: 0, b: 0, c: 0 },
+    ];
+    expect(Buffer.isBuffer(applyMutations(input, mutations, table))).toBe(true);
+  });
+
   it('every mutator runs on an empty input too', () => {
     for (const table of [BLIND_MUTATORS, TAR_MUTATORS, GZIP_MUTATORS, ZIP_MUTATORS]) {
       for (const op of Object.keys(table)) expect(Buffer.isBuffer(applyMutations(Buffer.alloc(0), [{ op, a: 3, b: 5, c: 7 }], table))).toBe(true);

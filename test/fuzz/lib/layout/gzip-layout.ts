@@ -23,11 +23,19 @@ function headerEnd(buffer: Buffer, offset: number): number | undefined {
   if (buffer[offset] !== 0x1f || buffer[offset + 1] !== 0x8b || offset + 10 > buffer.length) return undefined;
   const flags = buffer[offset + 3] ?? 0;
   let at = offset + 10;
-  if (flags & GZIP_FLAGS.FEXTRA) at += 2 + buffer.readUInt16LE(at);
-  if (flags & GZIP_FLAGS.FNAME) at = buffer.indexOf(0, at) + 1;
-  if (flags & GZIP_FLAGS.FCOMMENT) at = buffer.indexOf(0, at) + 1;
+  // Mutated input: every optional field may run past the end; then there is no header to find.
+  if (flags & GZIP_FLAGS.FEXTRA) {
+    if (at + 2 > buffer.length) return undefined;
+    at += 2 + buffer.readUInt16LE(at);
+  }
+  for (const flag of [GZIP_FLAGS.FNAME, GZIP_FLAGS.FCOMMENT]) {
+    if (!(flags & flag)) continue;
+    const nul = at <= buffer.length ? buffer.indexOf(0, at) : -1;
+    if (nul === -1) return undefined;
+    at = nul + 1;
+  }
   if (flags & GZIP_FLAGS.FHCRC) at += 2;
-  return at > offset && at <= buffer.length ? at : undefined;
+  return at <= buffer.length ? at : undefined;
 }
 
 /** The members of `buffer`, in order, up to the first that does not inflate. */
