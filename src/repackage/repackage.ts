@@ -55,7 +55,10 @@ export interface RepackageOptions extends OperationOptions {
 export interface RepackageResult {
   /** Entries written to the zip, extra entries included. */
   entries: number;
-  /** Entries of the source left out by `filter`, `rename` or `links: 'skip'`. */
+  /**
+   * Entries of the source left out by `filter`, `rename` or `links: 'skip'`, and hard links
+   * whose target file was left out that way (a zip link to nothing would be useless).
+   */
   skippedEntries: number;
   /** Uncompressed bytes read from the source's entries and extra entries. */
   bytesIn: number;
@@ -101,19 +104,22 @@ export async function repackage(options: RepackageOptions): Promise<RepackageRes
     ...(options.onProgress === undefined ? {} : { onProgress: (p) => options.onProgress!({ ...p, currentPhase: p.currentPhase === 'done' ? 'done' : 'repackaging' }) }),
   });
   const written = new Set<string>();
-  const renames = new Map<string, string>();
+  // Archive paths of file entries: written (to their zip name) or left out by the caller.
+  const files = new Map<string, string | null>();
   let skipped = 0;
   try {
     const entries = isEntryIterable(options.source) ? options.source : openEntries(options.source, options.limits, options.signal);
     for await (const entry of entries) {
       const name = options.filter && !options.filter(entry) ? null : options.rename ? options.rename(entry.path, entry) : entry.path;
-      if (name === null || (options.links === 'skip' && (entry.type === 'symlink' || entry.type === 'hardlink'))) {
+      const dropped = name === null || (options.links === 'skip' && (entry.type === 'symlink' || entry.type === 'hardlink'));
+      const hardLinkTarget = !dropped && entry.type === 'hardlink' ? hardLinkTargetIn(files, entry) : undefined;
+      if (dropped || hardLinkTarget === null) {
+        if (entry.type === 'file') files.set(entry.path, null);
         skipped++;
         await entry.skip();
         continue;
       }
       const zipName = name.replace(/\/+$/, '');
-      renames.set(entry.path, zipName);
       if (entry.type === 'directory') {
         await entry.skip();
         // Tar files often repeat folder entries; one is enough.
@@ -123,10 +129,12 @@ export async function repackage(options: RepackageOptions): Promise<RepackageRes
       }
       claimName(written, zipName);
       if (entry.type === 'file') {
+        files.set(entry.path, zipName);
         await zipper.addStream(entry.body, zipName, { size: entry.size, mode: entry.mode, mtime: entry.mtime });
       } else {
         await entry.skip();
-        await zipper.addSymlink(zipName, linkTargetInZip(entry, zipName, renames), { mtime: entry.mtime });
+        const linkTarget = hardLinkTarget === undefined ? symlinkTarget(entry) : posix.relative(posix.dirname(zipName), hardLinkTarget) || posix.basename(hardLinkTarget);
+        await zipper.addSymlink(zipName, linkTarget, { mtime: entry.mtime });
       }
     }
     for (const extra of options.extraEntries ?? []) {
@@ -170,18 +178,30 @@ function claimName(written: Set<string>, name: string): void {
   written.add(name);
 }
 
-/**
- * A symlink keeps its target as the archive wrote it. A hard link names another entry by its
- * archive path; in the zip it becomes a symlink to that entry's new name, relative to the link.
- */
-function linkTargetInZip(entry: ArchiveEntry, zipName: string, renames: ReadonlyMap<string, string>): string {
-  const target = entry.linkTarget;
-  if (target === undefined) {
+/** A symlink keeps its target as the archive wrote it. */
+function symlinkTarget(entry: ArchiveEntry): string {
+  if (entry.linkTarget === undefined) {
     throw new CompressionError('a link entry has no target', { reason: 'SOURCE_FAILED', entryPath: entry.path });
   }
-  if (entry.type === 'symlink') return target;
-  const renamed = renames.get(target.replace(/^(\.\/)+/, '')) ?? target;
-  return posix.relative(posix.dirname(zipName), renamed) || posix.basename(renamed);
+  return entry.linkTarget;
+}
+
+/**
+ * A hard link names a file earlier in the archive by its archive path; in the zip it becomes a
+ * symlink to that file's zip name. Returns that name, or `null` when the caller left the file
+ * out (the link is left out too). A link to anything else is refused, as when extracting.
+ */
+function hardLinkTargetIn(files: ReadonlyMap<string, string | null>, entry: ArchiveEntry): string | null {
+  const target = symlinkTarget(entry).replace(/^(\.\/)+/, '');
+  const zipName = files.get(target);
+  if (zipName === undefined) {
+    throw new ExtractionError(`hard link target ${JSON.stringify(target)} is not a file earlier in this archive`, {
+      reason: 'LINK_ESCAPE',
+      entryPath: entry.path,
+      suggestion: 'a hard link can only name a regular file that comes before it in the archive',
+    });
+  }
+  return zipName;
 }
 
 async function sourceSize(source: RepackageOptions['source']): Promise<number | undefined> {

@@ -253,6 +253,34 @@ describe('extractStreaming() options', () => {
     expect(await readFile(join(out, 'lib/libdlr.so.1'), 'utf8')).toBe('elf');
   });
 
+  it('skips, and lists, a hard link whose target the filter left out or the cleanup callback removed', async () => {
+    // Found by the fuzzer: the upload-and-delete pattern refused any archive with a hard link
+    // as LINK_ESCAPE ("points outside the destination"), though the archive did nothing wrong.
+    const archivePath = join(root, 'released-targets.tar');
+    await writeFile(archivePath, await buildTar([{ name: 'lib/libdlr.so', body: 'elf' }, { name: 'lib/libdlr.so.1', type: 'link', linkname: 'lib/libdlr.so' }, { name: 'keep.txt', body: 'k' }]));
+
+    const uploaded: string[] = [];
+    const deleted = await new StreamingExtractor().extractStreaming(archivePath, join(root, 'released-by-callback'), {
+      cleanupCallback: async (entry, path) => {
+        uploaded.push(entry.path);
+        await rm(path);
+      },
+    });
+    expect(uploaded).toEqual(['lib/libdlr.so', 'keep.txt']);
+    expect(deleted).toMatchObject({ files: 2, links: 0, skipped: 1, hardLinksSkipped: ['lib/libdlr.so.1'] });
+
+    const out = join(root, 'released-by-filter');
+    const filtered = await new StreamingExtractor().extractStreaming(archivePath, out, { filter: (entry) => entry.path !== 'lib/libdlr.so' });
+    expect(filtered).toMatchObject({ files: 1, links: 0, skipped: 2, hardLinksSkipped: ['lib/libdlr.so.1'] });
+    expect(await readdir(out, { recursive: true })).toEqual(['keep.txt']);
+
+    // A link to a file the archive never had is still an escape attempt.
+    const liar = join(root, 'liar.tar');
+    await writeFile(liar, await buildTar([{ name: 'lib/libdlr.so.1', type: 'link', linkname: 'lib/libdlr.so' }]));
+    const error = await new StreamingExtractor().extractStreaming(liar, join(root, 'liar'), { filter: () => true }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ reason: 'LINK_ESCAPE' });
+  });
+
   it('cancels with an AbortSignal and removes what it wrote', async () => {
     const controller = new AbortController();
     const out = join(root, 'aborted');

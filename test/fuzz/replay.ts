@@ -22,7 +22,7 @@ if (file.endsWith('.json')) {
   const saved = JSON.parse(await readFile(file, 'utf8')) as { fuzzCase?: FuzzCase } & Partial<FuzzCase>;
   const fuzzCase = (saved.fuzzCase ?? saved) as FuzzCase;
   bytes = await materialize(fuzzCase);
-  options = { format: fuzzCase.format, source: fuzzCase.source, walkSeed: fuzzCase.walkSeed, tightLimits: fuzzCase.tightLimits, pristine: isPristine(fuzzCase) };
+  options = { format: fuzzCase.format, source: fuzzCase.source, walkSeed: fuzzCase.walkSeed, tightLimits: fuzzCase.tightLimits, pristine: isPristine(fuzzCase), ...(fuzzCase.calls ? { calls: fuzzCase.calls } : {}) };
 } else {
   bytes = await readFile(file);
   const format = (values.format ?? (file.endsWith('.zip') ? 'zip' : file.endsWith('.gz') ? 'tgz' : 'tar')) as FuzzFormat;

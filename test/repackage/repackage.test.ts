@@ -112,6 +112,27 @@ describe('repackage', () => {
     expect(result.skippedEntries).toBe(3);
   });
 
+  it('leaves out a hard link whose target the caller dropped, and refuses one to a file the archive never had', async () => {
+    const source = await tarGz([{ name: 'm/w.bin', data: randomBytes(300) }], (pack) => {
+      pack.entry({ name: 'm/hard', type: 'link', linkname: 'm/w.bin' });
+    });
+    const dropped = join(work, 'dropped-target.zip');
+    const result = await repackage({ source: Readable.from([source]), output: dropped, rename: (p) => (p === 'm/w.bin' ? null : `x/${p}`) });
+    const names = (await readZip(dropped)).entries.filter((e) => !e.isDirectory).map((e) => e.name);
+    // A symlink to a name not in the zip would dangle wherever the zip is unpacked.
+    expect(names).toEqual([]);
+    expect(result.skippedEntries).toBe(2);
+
+    const dangling = await tarGz([{ name: 'm/w.bin', data: randomBytes(300) }], (pack) => {
+      pack.entry({ name: 'm/hard', type: 'link', linkname: 'm/missing.bin' });
+    });
+    const output = join(work, 'dangling-hard-link.zip');
+    const error = await repackage({ source: Readable.from([dangling]), output }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ExtractionError);
+    expect(error).toMatchObject({ reason: 'LINK_ESCAPE', details: expect.objectContaining({ entryPath: 'm/hard' }) });
+    expect(existsSync(output)).toBe(false);
+  });
+
   it('reads a zip through a RandomAccessSource (ranged reads, as from S3)', async () => {
     const zipPath = join(work, 'ranged-source.zip');
     await repackage({ source: Readable.from([await tarGz([{ name: 'm/a.txt', data: Buffer.from('alpha') }, { name: 'm/b.bin', data: randomBytes(70_000) }])]), output: zipPath });

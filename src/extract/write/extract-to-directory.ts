@@ -15,7 +15,7 @@ import type { LinkPolicy } from '../policy/check-entry.js';
 import type { ExtractionLimits } from '../policy/limits.js';
 import type { ArchiveEntry, ArchiveSource } from '../types.js';
 import { CreatedPaths } from './created-paths.js';
-import { applyFolderMetadata, createDirectory, createFileExclusive, createHardlink, createSymlink, prepareParents, type WriteTarget } from './safe-create.js';
+import { applyFolderMetadata, createDirectory, createFileExclusive, createHardlink, createSymlink, prepareParents, targetPath, type WriteTarget } from './safe-create.js';
 import { SpaceGuard } from './space-guard.js';
 import { diskStorage, type ExtractorStorage } from './storage-like.js';
 
@@ -47,8 +47,17 @@ export interface ExtractionResult {
   links: number;
   /** Bytes of file content written. */
   bytesWritten: number;
-  /** Entries left out by the filter or the patterns. */
+  /**
+   * Entries left out: by the filter or the patterns, and hard links whose target the caller
+   * left out or removed (listed in {@link ExtractionResult.hardLinksSkipped}).
+   */
   skipped: number;
+  /**
+   * Hard links not created because their target, a file of this archive, is not on disk by
+   * the caller's choice: the `filter` left it out, or the `cleanupCallback` removed it. Paths
+   * as in the archive. (A link to anything the archive did not provide is still refused.)
+   */
+  hardLinksSkipped: string[];
   /** Wall time. */
   durationMs: number;
 }
@@ -97,7 +106,7 @@ export async function extractToDirectory(archive: ArchiveSource, destDir: string
   const progress = new ExtractionProgress(options.onProgress, 'extracting');
   progress.totalBytes = options.expectedBytes;
   progress.totalFiles = options.expectedEntries;
-  const result: ExtractionResult = { entries: 0, files: 0, directories: 0, links: 0, bytesWritten: 0, skipped: 0, durationMs: 0 };
+  const result: ExtractionResult = { entries: 0, files: 0, directories: 0, links: 0, bytesWritten: 0, skipped: 0, hardLinksSkipped: [], durationMs: 0 };
   const storage = options.storage ?? diskStorage(destination);
   const guard = new SpaceGuard(storage, destination, operation, options.expectedBytes);
   try {
@@ -119,11 +128,15 @@ export async function extractToDirectory(archive: ArchiveSource, destDir: string
     }
     const target: WriteTarget = { root: await realpath(writeRoot), created, checkedFolders: new Set() };
     const extractedFiles = new Set<string>();
+    // Files of this archive that are not on disk because the caller said so (filtered out, or
+    // removed by the cleanup callback): a hard link to one is skipped, not taken for an escape.
+    const releasedFiles = new Set<string>();
     const folderTimes: Array<{ path: string; mode: number; mtime: Date }> = [];
     for await (const entry of iterateEntries(archive, { limits: options.limits, links: options.links, ...(options.signal ? { signal: options.signal } : {}) })) {
       result.entries++;
       if (options.filter !== undefined && !options.filter(entry)) {
         result.skipped++;
+        if (entry.type === 'file') releasedFiles.add(targetPath(target, entry.path));
         await entry.skip();
         continue;
       }
@@ -162,6 +175,7 @@ export async function extractToDirectory(archive: ArchiveSource, destDir: string
               progress.diskUsage -= entry.size;
               progress.cleanupPerformed = true;
               extractedFiles.delete(path);
+              releasedFiles.add(path);
             }
           }
           break;
@@ -170,10 +184,17 @@ export async function extractToDirectory(archive: ArchiveSource, destDir: string
           await createSymlink(target, await prepareParents(target, entry.path), entry.rawName, entry.linkTarget ?? '', entry.checked.resolvedTarget ?? '');
           result.links++;
           break;
-        case 'hardlink':
+        case 'hardlink': {
+          const linkedTo = targetPath(target, entry.checked.resolvedTarget ?? '');
+          if (!extractedFiles.has(linkedTo) && releasedFiles.has(linkedTo)) {
+            result.skipped++;
+            result.hardLinksSkipped.push(entry.path);
+            break;
+          }
           await createHardlink(target, await prepareParents(target, entry.path), entry.rawName, entry.checked.resolvedTarget ?? '', extractedFiles);
           result.links++;
           break;
+        }
       }
       progress.filesProcessed++;
       progress.report('extracting', entry.path);

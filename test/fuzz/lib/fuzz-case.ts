@@ -1,8 +1,10 @@
 // One fuzz case as data: a seed (random tree, hostile archive or bomb), mutations at each
 // layer (tar or zip structure, gzip structure, blind bytes), how the archive is handed over
-// (path, stream, random-access reader), how entries() walks it, and which limits apply.
+// (path, stream, random-access reader), how entries() walks it, which limits apply, and how
+// each operation is called.
 // fast-check generates and shrinks this record; `materialize` turns it into bytes.
 import fc from 'fast-check';
+import { callVariantArbitrary, type CallVariant } from './call-variant.js';
 import { BLIND_MUTATORS } from './mutators/blind.js';
 import { GZIP_MUTATORS } from './mutators/gzip.js';
 import { applyMutations, mutationsArbitrary, type Mutation } from './mutators/mutation.js';
@@ -39,6 +41,8 @@ export interface FuzzCase {
   walkSeed: number;
   /** Low limits (entries, ratio, depth) so the limit paths are reached by small inputs. */
   tightLimits: boolean;
+  /** How the operations are called (options, cancellation); absent in cases saved before it existed. */
+  calls?: CallVariant;
 }
 
 const writeOptions: fc.Arbitrary<WriteOptions> = fc.record({
@@ -83,6 +87,7 @@ export function fuzzCaseArbitrary(format: FuzzFormat): fc.Arbitrary<FuzzCase> {
     ),
     walkSeed: fc.nat(),
     tightLimits: fc.boolean(),
+    calls: callVariantArbitrary(),
   });
 }
 

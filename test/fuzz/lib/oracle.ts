@@ -2,14 +2,18 @@
 // repackage, and lists every broken promise. Each call must settle within a limit that grows
 // with the input; succeed (and keep everything inside the destination) or reject with a
 // documented StorageError; raise nothing at process level; leak no descriptor; leave nothing
-// in the destination or TMPDIR after a rejection; and keep memory under a fixed bound.
+// in the destination or TMPDIR after a rejection; and keep memory under a fixed bound. The
+// case's CallVariant says how each operation is called (atomic, filter, cleanup callback,
+// cancellation part-way...); the promises are the same whatever the options.
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { lstat, mkdir, readdir, realpath, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { COMPRESSION_REASONS, CompressionError, EXTRACTION_REASONS, ExtractionError, InsufficientStorageError, isStorageError } from '../../../src/errors.js';
 import type { ExtractionLimits } from '../../../src/extract/policy/limits.js';
-import type { ArchiveSource, RandomAccessSource } from '../../../src/extract/types.js';
+import type { ArchiveEntry, ArchiveSource, RandomAccessSource } from '../../../src/extract/types.js';
+import type { ProcessingState } from '../../../src/observe/progress.js';
+import { PLAIN_CALLS, type CallVariant } from './call-variant.js';
 import { countOpenFds, type FuzzEnvironment } from './environment.js';
 import { confinementProblems, isUntouched, unexpectedNames } from './fs-checks.js';
 import type { FuzzFormat, SourceKind } from './fuzz-case.js';
@@ -34,7 +38,9 @@ export type ViolationKind =
   | 'memory'
   | 'valid-archive-rejected'
   | 'unverified-body'
-  | 'result-mismatch';
+  | 'result-mismatch'
+  | 'bad-progress'
+  | 'wrong-outcome';
 
 /** One broken promise. */
 export interface Violation {
@@ -52,6 +58,8 @@ export interface CaseOptions {
   tightLimits: boolean;
   /** An unmutated valid archive: it must succeed (bar a full disk or a tight limit). */
   pristine: boolean;
+  /** How the operations are called (default {@link PLAIN_CALLS}). */
+  calls?: CallVariant;
 }
 
 /** Bounds of the oracle. */
@@ -114,9 +122,11 @@ export function judgeError(error: unknown): { label: string; violation?: Pick<Vi
   return { label, violation: { kind: 'unexpected-error', message: `${label}: ${e.message}`, ...(e.stack ? { stack: e.stack } : {}) } };
 }
 
-function allowedForValidArchive(label: string, options: CaseOptions): boolean {
+function allowedForValidArchive(label: string, options: CaseOptions, aborted: boolean): boolean {
   if (label.startsWith('InsufficientStorageError')) return true;
   if (options.tightLimits && label.endsWith(':LIMIT_EXCEEDED')) return true;
+  if (aborted && label.endsWith(':ABORTED')) return true;
+  if (options.calls?.extract === 'links-reject' && label.endsWith(':LINK_REJECTED')) return true;
   return options.format === 'zip' && options.source === 'stream' && label.endsWith(':UNSUPPORTED_FORMAT');
 }
 
@@ -140,9 +150,10 @@ async function withinLimit(limitMs: number, run: (signal: AbortSignal) => Promis
   return settled;
 }
 
-async function walkEntries(ops: FuzzOperations, input: OperationInput, seed: number, report: (message: string) => void): Promise<void> {
+async function walkEntries(ops: FuzzOperations, input: OperationInput, seed: number, abortAt: () => void, report: (message: string) => void): Promise<void> {
   const random = mulberry32(seed);
   for await (const entry of ops.entries(input)) {
+    abortAt();
     const roll = random();
     if (roll < 0.04) break; // leaving early must close everything
     if (entry.type === 'file' && roll < 0.5) {
@@ -203,13 +214,41 @@ export async function runCase(bytes: Buffer, options: CaseOptions, env: FuzzEnvi
   const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss())), 10);
 
   const add = (operation: Violation['operation'], v: Pick<Violation, 'kind' | 'message' | 'stack'>) => violations.push({ operation, ...v });
+  const variant = options.calls ?? PLAIN_CALLS;
+  // An atomic extraction refuses a destination that already holds something (ConfigurationError).
+  const expectsConfigurationError = variant.extract === 'atomic' && preexisting;
+
+  // Per operation: the caller's own cancellation (at its k-th progress report, or k-th entry of
+  // entries()), and a check that progress only moves forward.
+  let userAbort = new AbortController();
+  let reports = 0;
+  let lastProgress: ProcessingState | undefined;
+  let progressReported = false;
+  const countTowardsAbort = (): void => {
+    if (variant.abortAt > 0 && ++reports === variant.abortAt) userAbort.abort(new Error('fuzz: cancelled by the caller'));
+  };
+  const inputFor = (operation: OperationName, signal: AbortSignal): OperationInput => ({
+    source,
+    limits,
+    signal: variant.abortAt > 0 ? AbortSignal.any([signal, userAbort.signal]) : signal,
+    calls: variant,
+    onProgress: (state) => {
+      if (lastProgress !== undefined && !progressReported && (state.filesProcessed < lastProgress.filesProcessed || state.bytesProcessed < lastProgress.bytesProcessed)) {
+        progressReported = true;
+        add(operation, { kind: 'bad-progress', message: `progress went back: ${lastProgress.filesProcessed} files/${lastProgress.bytesProcessed} bytes, then ${state.filesProcessed}/${state.bytesProcessed}` });
+      }
+      lastProgress = state;
+      if (state.currentPhase !== 'done' && state.currentPhase !== 'cleanup') countTowardsAbort();
+    },
+    onFileWritten: (entry, path) => checkWrittenFile(entry, path, destination, (message) => add(operation, { kind: 'unverified-body', message })),
+  });
   const calls: Record<OperationName, (signal: AbortSignal) => Promise<unknown>> = {
-    getArchiveInfo: (signal) => ops.getArchiveInfo({ source, limits, signal }),
-    entries: (signal) => walkEntries(ops, { source, limits, signal }, options.walkSeed, (message) => add('entries', { kind: 'unverified-body', message })),
-    extractStreaming: (signal) => ops.extractStreaming({ source, limits, signal }, destination),
+    getArchiveInfo: (signal) => ops.getArchiveInfo(inputFor('getArchiveInfo', signal)),
+    entries: (signal) => walkEntries(ops, inputFor('entries', signal), options.walkSeed, countTowardsAbort, (message) => add('entries', { kind: 'unverified-body', message })),
+    extractStreaming: (signal) => ops.extractStreaming(inputFor('extractStreaming', signal), destination),
     repackage: async (signal) => {
       const sink = new CountingSink();
-      const result = await ops.repackage({ source, limits, signal }, sink);
+      const result = await ops.repackage(inputFor('repackage', signal), sink);
       if (result.bytesOut !== sink.bytes) add('repackage', { kind: 'result-mismatch', message: `result says ${result.bytesOut} bytes out, the sink received ${sink.bytes}` });
     },
   };
@@ -217,17 +256,27 @@ export async function runCase(bytes: Buffer, options: CaseOptions, env: FuzzEnvi
   try {
     for (const operation of OPERATIONS) {
       const started = performance.now();
+      userAbort = new AbortController();
+      reports = 0;
+      lastProgress = undefined;
+      progressReported = false;
       const settled = await withinLimit(limitMs, calls[operation]);
+      const aborted = userAbort.signal.aborted;
       if ('timedOut' in settled) {
         outcomes[operation] = 'hang';
         add(operation, { kind: 'hang', message: `did not settle within ${Math.round(limitMs)} ms (${bytes.length}-byte input)` });
+      } else if (operation === 'extractStreaming' && expectsConfigurationError && (settled.ok || (settled.error as Error).name === 'ConfigurationError')) {
+        // A broken archive may be refused before the destination is looked at; success never.
+        outcomes[operation] = settled.ok ? 'ok' : 'ConfigurationError';
+        if (settled.ok) add(operation, { kind: 'wrong-outcome', message: 'an atomic extraction wrote into a destination that was not empty' });
       } else if (settled.ok) {
         outcomes[operation] = 'ok';
+        if (operation === 'extractStreaming') for (const problem of await variantProblems(variant, destination)) add(operation, { kind: 'wrong-outcome', message: problem });
       } else {
         const judged = judgeError(settled.error);
         outcomes[operation] = judged.label;
         if (judged.violation) add(operation, judged.violation);
-        else if (options.pristine && !allowedForValidArchive(judged.label, options)) {
+        else if (options.pristine && !allowedForValidArchive(judged.label, options, aborted)) {
           add(operation, { kind: 'valid-archive-rejected', message: `a valid archive was refused: ${judged.label}: ${(settled.error as Error).message}` });
         }
       }
@@ -252,6 +301,37 @@ export async function runCase(bytes: Buffer, options: CaseOptions, env: FuzzEnvi
     add('process', { kind: 'memory', message: `peak RSS rose ${(peakRssDeltaBytes / 2 ** 20).toFixed(0)} MiB (bound ${(settings.rssBoundBytes / 2 ** 20).toFixed(0)} MiB)` });
   }
   return { violations, outcomes, durationsMs, peakRssDeltaBytes };
+}
+
+/** What the `cleanup-*` modes check of each file handed to the callback: a regular file, inside the destination, of the entry's size. */
+async function checkWrittenFile(entry: ArchiveEntry, path: string, destination: string, report: (message: string) => void): Promise<void> {
+  try {
+    const [root, folder] = await Promise.all([realpath(destination), realpath(dirname(path))]);
+    const inside = relative(root, folder);
+    if (inside === '..' || inside.startsWith(`..${sep}`)) report(`cleanupCallback was given ${path}, outside the destination`);
+    const stats = await lstat(path);
+    if (!stats.isFile()) report(`cleanupCallback was given ${path}, which is not a regular file`);
+    else if (stats.size !== entry.size) report(`cleanupCallback was given ${path} of ${stats.size} bytes; the entry says ${entry.size}`);
+  } catch (error) {
+    report(`cleanupCallback was given ${path}, which cannot be read: ${(error as Error).message}`);
+  }
+}
+
+/** After a successful extraction: what the call's options promised about the result. */
+async function variantProblems(variant: CallVariant, destination: string): Promise<string[]> {
+  if (variant.extract !== 'filter' && variant.extract !== 'cleanup-delete' && variant.extract !== 'links-reject') return [];
+  if (!existsSync(destination)) return [];
+  const problems: string[] = [];
+  const entries = await readdir(destination, { recursive: true, withFileTypes: true });
+  for (const dirent of entries) {
+    if (dirent.isDirectory()) continue;
+    const path = relative(destination, join(dirent.parentPath, dirent.name)).split(sep).join('/');
+    if (path === 'keep.txt') continue;
+    if (variant.extract === 'filter' && path.length % 2 !== 0) problems.push(`the filter refused ${path}, yet it was written`);
+    if (variant.extract === 'cleanup-delete' && dirent.isFile()) problems.push(`the cleanup callback deleted every file, yet ${path} is there`);
+    if (variant.extract === 'links-reject' && dirent.isSymbolicLink()) problems.push(`links were rejected, yet ${path} is a symlink`);
+  }
+  return problems.slice(0, 5);
 }
 
 function describeProcessError(event: string, error: unknown): Pick<Violation, 'kind' | 'message' | 'stack'> {

@@ -100,7 +100,7 @@ export async function runFuzz(options: RunOptions): Promise<RunResult> {
 
   const evaluate = async (fuzzCase: FuzzCase): Promise<{ bytes: Buffer; result: CaseResult }> => {
     const bytes = await materialize(fuzzCase);
-    const result = await runCase(bytes, { format: fuzzCase.format, source: fuzzCase.source, walkSeed: fuzzCase.walkSeed, tightLimits: fuzzCase.tightLimits, pristine: isPristine(fuzzCase) }, options.env, ops, settings);
+    const result = await runCase(bytes, { format: fuzzCase.format, source: fuzzCase.source, walkSeed: fuzzCase.walkSeed, tightLimits: fuzzCase.tightLimits, pristine: isPristine(fuzzCase), ...(fuzzCase.calls ? { calls: fuzzCase.calls } : {}) }, options.env, ops, settings);
     return { bytes, result };
   };
 
