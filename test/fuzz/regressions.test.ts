@@ -1,9 +1,12 @@
 // Every archive the fuzzer ever broke something with, minimised, through the same oracle, under
 // every source kind and two entries() walks. Named after what it broke; the .md beside each
-// says how. A fixture named `valid-*` (or `half-read-*`) is a valid archive that was refused: it must succeed. Fixtures listed in KNOWN_FAILURES.json (bugs not fixed yet) run with FUZZ_KNOWN=1.
+// says how. A fixture named `valid-*` (or `half-read-*`) is a valid archive that was refused: it must succeed. A
+// `<fixture>.calls.json` beside it gives the call options the failure needed (else plain calls).
+// Fixtures listed in KNOWN_FAILURES.json (bugs not fixed yet) run with FUZZ_KNOWN=1.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CallVariant } from './lib/call-variant.js';
 import { openEnvironment, type FuzzEnvironment } from './lib/environment.js';
 import type { FuzzFormat, SourceKind } from './lib/fuzz-case.js';
 import { FIXTURES, knownFailures } from './lib/known-failures.js';
@@ -45,10 +48,12 @@ describe('fuzz regression fixtures', () => {
     it(`${name}: ${readFileSync(join(FIXTURES, `${name}.md`), 'utf8').split('\n')[0]?.trim() ?? ''}`, async () => {
       const bytes = readFileSync(join(FIXTURES, name));
       const format = formatOf(name) as FuzzFormat;
+      const callsFile = join(FIXTURES, `${name}.calls.json`);
+      const calls = existsSync(callsFile) ? (JSON.parse(readFileSync(callsFile, 'utf8')) as CallVariant) : undefined;
       const broken: string[] = [];
       for (const source of SOURCES) {
         for (const walkSeed of WALKS) {
-          const { violations } = await runCase(bytes, { format, source, walkSeed, tightLimits: false, pristine: name.startsWith('valid-') || name.startsWith('half-read-') }, env);
+          const { violations } = await runCase(bytes, { format, source, walkSeed, tightLimits: false, pristine: name.startsWith('valid-') || name.startsWith('half-read-'), ...(calls ? { calls } : {}) }, env);
           for (const v of violations) broken.push(`${source}/walk ${walkSeed}: ${v.operation} ${v.kind}: ${v.message.split('\n')[0]}`);
         }
       }
