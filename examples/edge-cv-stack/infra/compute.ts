@@ -200,8 +200,11 @@ export function edgeFunction(
       sourceMap: true,
       // Bundled CommonJS dependencies call require(); give the ES module one.
       banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-      // The runtime ships the AWS SDK v3; the library loads it lazily, so it stays external.
-      externalModules: ['@aws-sdk/*'],
+      // Everything is bundled, the AWS SDK too. The runtime's own copy is an unpinned version,
+      // and which packages it holds (lib-storage? lib-dynamodb? client-greengrassv2?) is not
+      // documented; a missing one would only show as a cold-start crash. Bundling pins the SDK
+      // to the lock file the tests ran against (NodejsFunction's default leaves @aws-sdk/* out).
+      externalModules: [],
       forceDockerBundling: false,
     },
   });
