@@ -3,7 +3,7 @@
 // 1. Generates a sample compiled model (1 GiB uncompressed, deterministic) into .demo-data/
 //    the first time (about a minute); later runs reuse it.
 // 2. Mounts a 512 MiB tmpfs as the function's /tmp (falls back to a software budget, with a
-//    note, where mounting is refused).
+//    note, where mounting is refused; DEMO_NO_TMPFS=1 forces the fallback, to try it as root).
 // 3. The naive packaging (download the tarball to /tmp, extract, zip) fails with a typed
 //    InsufficientStorageError that says what was needed and what to do.
 // 4. repackage() streams the same tarball (read from .demo-data/, standing in for the S3 GetObject
@@ -52,6 +52,7 @@ interface LambdaTmp {
 function mountLambdaTmp(): LambdaTmp {
   const path = mkdtempSync(join(tmpdir(), 'demo-lambda-tmp-'));
   try {
+    if (process.env.DEMO_NO_TMPFS === '1') throw new Error('DEMO_NO_TMPFS=1');
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${LAMBDA_TMP_BYTES},mode=0755`, 'tmpfs', path], { stdio: 'pipe' });
     return { path, real: true, release: () => (execFileSync('umount', ['-l', path]), rmSync(path, { recursive: true, force: true })) };
   } catch (error) {
