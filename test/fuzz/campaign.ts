@@ -52,6 +52,8 @@ try {
       seed,
       env,
       maxShrinks: Number(values['max-shrinks']),
+      // Saved at once (and again at the end, with its final hit count): a campaign can run for hours.
+      onFailure: async (failure) => console.error(`[${format}] FAILURE ${failure.signature} -> ${await saveFailure(`${values.out}/failures`, failure)}`),
       ...(values['skip-known'] ? { isKnown: (signature: string) => isKnownSignature(signature, known) } : {}),
       onProgress: (p) => {
         if (Date.now() - lastPrint < 5_000 && p.cases !== cases) return;
@@ -63,7 +65,8 @@ try {
     });
     summary.runs.push(result);
     for (const [signature, hits] of Object.entries(result.knownHits)) console.error(`[${format}] known: ${signature} (${hits} cases)`);
-    for (const failure of result.failures) console.error(`[${format}] FAILURE ${failure.signature} -> ${await saveFailure(`${values.out}/failures`, failure)}`);
+    for (const failure of result.failures) await saveFailure(`${values.out}/failures`, failure);
+    for (const failure of result.failures) console.error(`[${format}] failure: ${failure.signature} (${failure.hits} case(s))`);
     console.error(`[${format}] done: ${result.cases} cases in ${(result.elapsedMs / 1000).toFixed(1)} s, ${result.failures.length} distinct failure(s)`);
     console.error(`[${format}] seconds per operation: ${Object.entries(result.secondsPerOperation).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
   }

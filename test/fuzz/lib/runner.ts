@@ -43,6 +43,8 @@ export interface RunOptions {
   maxShrinks?: number;
   /** Stop shrinking after this long (default 120 s: a hang costs its time limit per step). */
   maxShrinkMs?: number;
+  /** Called as soon as a new failure is shrunk, so a long campaign can save it before it ends. */
+  onFailure?: (failure: FoundFailure) => void | Promise<void>;
 }
 
 /** What a run found. */
@@ -146,14 +148,18 @@ export async function runFuzz(options: RunOptions): Promise<RunResult> {
     const [minimal] = outcome.counterexample;
     const { bytes, result } = await evaluate(minimal);
     const violations = result.violations.filter((v) => !found.has(signatureOf(v)) && !options.isKnown?.(signatureOf(v)));
+    const recorded: FoundFailure[] = [];
     for (const v of violations.length > 0 ? violations : result.violations.slice(0, 1)) {
       const signature = signatureOf(v);
-      if (!found.has(signature)) found.set(signature, { signature, format: options.format, violations: result.violations, fuzzCase: minimal, bytes, hits: 1 });
+      if (!found.has(signature)) recorded.push({ signature, format: options.format, violations: result.violations, fuzzCase: minimal, bytes, hits: 1 });
     }
     // A flaky failure that does not reproduce on the minimal case still gets recorded by its first run's signature.
     if (violations.length === 0 && result.violations.length === 0) {
-      const signature = `flaky/${options.format}/${batch}`;
-      found.set(signature, { signature, format: options.format, violations: [], fuzzCase: minimal, bytes, hits: 1 });
+      recorded.push({ signature: `flaky/${options.format}/${batch}`, format: options.format, violations: [], fuzzCase: minimal, bytes, hits: 1 });
+    }
+    for (const failure of recorded) {
+      found.set(failure.signature, failure);
+      await options.onFailure?.(failure);
     }
   }
   return { format: options.format, cases, elapsedMs: Date.now() - started, failures: [...found.values()], knownHits, outcomes, secondsPerOperation: seconds, maxRssDeltaBytes: maxRss };
