@@ -70,17 +70,22 @@ export interface StackSettings {
    * with it (false; the bucket must be emptied first).
    */
   readonly retainData: boolean;
+  /** Where the alarm topic sends mail (`-c alarmEmail=ops@example.com`); none by default. */
+  readonly alarmEmail?: string;
 }
 
 // S3 bucket names: 3..63 characters of [a-z0-9.-]; the suffix takes 17, dots are avoided
 // because they break virtual-hosted-style TLS certificates.
 const PREFIX_PATTERN = /^[a-z0-9][a-z0-9-]{1,44}[a-z0-9]$/;
+// One address, no spaces or commas: SNS takes a single endpoint per subscription.
+const EMAIL_PATTERN = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/;
 
 /**
  * Reads and checks the stack settings from CDK context.
  *
  * @example
  * const settings = readStackSettings(app.node); // { prefix: 'edge-cv-poc', retainData: true }
+ * // with -c alarmEmail=ops@example.com: { ..., alarmEmail: 'ops@example.com' }
  */
 export function readStackSettings(node: Node): StackSettings {
   const prefix = String(node.tryGetContext('prefix') ?? 'edge-cv-poc');
@@ -94,5 +99,11 @@ export function readStackSettings(node: Node): StackSettings {
   const rawRetain: unknown = node.tryGetContext('retainData') ?? true;
   // `-c retainData=false` arrives as the string "false".
   const retainData = !(rawRetain === false || rawRetain === 'false');
-  return { prefix, retainData };
+  const rawEmail: unknown = node.tryGetContext('alarmEmail');
+  if (rawEmail === undefined || rawEmail === '') return { prefix, retainData };
+  const alarmEmail = String(rawEmail);
+  if (!EMAIL_PATTERN.test(alarmEmail)) {
+    throw new Error(`context "alarmEmail" must be one e-mail address; got "${alarmEmail}". Try: cdk deploy -c alarmEmail=ops@example.com`);
+  }
+  return { prefix, retainData, alarmEmail };
 }

@@ -80,6 +80,7 @@ export class EdgeCvStack extends Stack {
         consumer: this.compute.consumer,
       },
       api: this.api.restApi,
+      ...(props.settings.alarmEmail === undefined ? {} : { alarmEmail: props.settings.alarmEmail }),
     });
 
     this.addOutputs();
@@ -104,6 +105,7 @@ export class EdgeCvStack extends Stack {
       PackagingFunctionName: { value: this.compute.packaging.functionName, description: 'Packaging Lambda' },
       MigrationFunctionName: { value: this.compute.migration.functionName, description: 'Migration Lambda' },
       DashboardName: { value: this.monitoring.dashboard.dashboardName, description: 'CloudWatch dashboard' },
+      AlarmTopicArn: { value: this.monitoring.alarmTopic.topicArn, description: 'SNS topic every alarm notifies (subscribe to it, or deploy with -c alarmEmail=...)' },
     };
     for (const [id, output] of Object.entries(outputs)) new CfnOutput(this, id, output);
   }

@@ -3,11 +3,18 @@
  * the library writes from inside the functions (namespace `EdgeCvStack`, dimension `Service`),
  * so there is no agent and no PutMetricData call; the API and Lambda metrics are AWS's own.
  * Storage alarms fire on `StorageUsedRatio >=` the same ratios the packaging Lambda is given.
+ * Every alarm notifies one SNS topic when it fires and when it clears; mail is sent only when
+ * an address is given (`-c alarmEmail=...`), so the topic is there to subscribe anything to.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { METRIC_NAMES, METRICS_NAMESPACE, SERVICE_NAMES, STORAGE_THRESHOLDS } from './config.js';
 
@@ -21,6 +28,8 @@ export interface MonitoringProps {
   readonly functions: Readonly<Record<keyof typeof SERVICE_NAMES, lambda.IFunction>>;
   /** The REST API. */
   readonly api: apigateway.RestApi;
+  /** Subscribed to the alarm topic by e-mail, if given. */
+  readonly alarmEmail?: string;
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
@@ -48,9 +57,12 @@ export class Monitoring extends Construct {
   readonly storageCriticalAlarm: cloudwatch.Alarm;
   /** Every alarm of the stack. */
   readonly alarms: cloudwatch.Alarm[] = [];
+  /** Notified by every alarm, on ALARM and on OK. */
+  readonly alarmTopic: sns.Topic;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
+    this.alarmTopic = alarmTopic(this, props.alarmEmail);
 
     const usedRatio = packagingMetric(METRIC_NAMES.usedRatio, 'Maximum');
     const availableBytes = packagingMetric(METRIC_NAMES.availableBytes, 'Minimum');
@@ -203,7 +215,48 @@ export class Monitoring extends Construct {
       // No invocation means no metric: an idle POC is healthy, not in alarm.
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    const notify = new cloudwatchActions.SnsAction(this.alarmTopic);
+    alarm.addAlarmAction(notify);
+    alarm.addOkAction(notify);
     this.alarms.push(alarm);
     return alarm;
   }
+}
+
+/**
+ * The topic the alarms notify, encrypted with a key of its own: CloudWatch cannot publish to a
+ * topic under the AWS-managed `alias/aws/sns` key, so the key's policy lets CloudWatch use it,
+ * and the topic's policy lets only this account's alarms publish (and only over TLS).
+ */
+function alarmTopic(scope: Construct, email: string | undefined): sns.Topic {
+  const { account, partition, region } = Stack.of(scope);
+  const cloudwatchService = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
+  const key = new kms.Key(scope, 'AlarmTopicKey', {
+    description: 'edge-cv-stack: encrypts the alarm topic',
+    enableKeyRotation: true,
+    removalPolicy: RemovalPolicy.DESTROY,
+    pendingWindow: Duration.days(7),
+  });
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      principals: [cloudwatchService],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:SourceAccount': account } },
+    }),
+  );
+  const topic = new sns.Topic(scope, 'AlarmTopic', { displayName: 'edge-cv-stack alarms', masterKey: key, enforceSSL: true });
+  topic.addToResourcePolicy(
+    new iam.PolicyStatement({
+      principals: [cloudwatchService],
+      actions: ['sns:Publish'],
+      resources: [topic.topicArn],
+      conditions: {
+        ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
+        StringEquals: { 'aws:SourceAccount': account },
+      },
+    }),
+  );
+  if (email !== undefined) topic.addSubscription(new subscriptions.EmailSubscription(email));
+  return topic;
 }

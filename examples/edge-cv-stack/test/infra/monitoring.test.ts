@@ -4,6 +4,8 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRIC_NAMES as LIBRARY_METRIC_NAMES } from 'storage-safe-archive';
 import { METRIC_NAMES, STORAGE_THRESHOLDS } from '../../infra/config.js';
+import { App } from 'aws-cdk-lib';
+import { readStackSettings } from '../../infra/config.js';
 import { functionLogicalId, onlyResource, synthEdgeCvStack, type SynthesizedStack } from './support/synth.js';
 
 let synth: SynthesizedStack;
@@ -116,5 +118,51 @@ describe('alarms', () => {
       MetricName: '5XXError',
       Dimensions: Match.arrayWith([Match.objectLike({ Name: 'ApiName' })]),
     });
+  });
+});
+
+describe('alarm notifications', () => {
+  it('every alarm notifies the one alarm topic when it fires and when it clears', () => {
+    const topic = onlyResource(template, 'AWS::SNS::Topic').logicalId;
+    const alarms = Object.entries(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.length).toBeGreaterThanOrEqual(4);
+    for (const [id, alarm] of alarms) {
+      expect(alarm.Properties.AlarmActions, id).toEqual([{ Ref: topic }]);
+      expect(alarm.Properties.OKActions, id).toEqual([{ Ref: topic }]);
+    }
+  });
+
+  it('the topic is encrypted with a rotated key of its own that CloudWatch may use, and takes TLS only', () => {
+    const key = onlyResource(template, 'AWS::KMS::Key', (p) => String(p.Description).includes('alarm topic'));
+    expect(key.resource.Properties.EnableKeyRotation).toBe(true);
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [key.logicalId, 'Arn'] } });
+    const keyStatements = key.resource.Properties.KeyPolicy.Statement as Array<{ Principal?: { Service?: string }; Action: string[] }>;
+    const forCloudWatch = keyStatements.find((s) => s.Principal?.Service === 'cloudwatch.amazonaws.com');
+    expect(forCloudWatch?.Action).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']));
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({ Effect: 'Allow', Action: 'sns:Publish', Principal: { Service: 'cloudwatch.amazonaws.com' }, Condition: Match.objectLike({ ArnLike: Match.anyValue() }) }),
+        ]),
+      },
+    });
+  });
+
+  it('mails nobody by default', () => {
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it('mails the address given with -c alarmEmail, and refuses anything but one address', () => {
+    const withEmail = synthEdgeCvStack({ context: { alarmEmail: 'ops@example.com' } });
+    try {
+      withEmail.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    } finally {
+      withEmail.dispose();
+    }
+    for (const alarmEmail of ['ops', 'a@b.c,d@e.f', 'ops @example.com']) {
+      const app = new App({ context: { alarmEmail } });
+      expect(() => readStackSettings(app.node), alarmEmail).toThrow(/context "alarmEmail".*Try: cdk deploy -c alarmEmail=/s);
+    }
   });
 });
