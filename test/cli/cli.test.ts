@@ -63,6 +63,19 @@ describe('storage-safe-archive CLI', () => {
     expect(existsSync(join(dest, 'model/weights.bin'))).toBe(false);
   });
 
+  it('extract --only names the hard links it could not make because their target was not selected', async () => {
+    const tree = join(work, 'linked');
+    mkdirSync(tree, { recursive: true });
+    writeFileSync(join(tree, 'libdlr.so'), 'elf');
+    await run('ln', [join(tree, 'libdlr.so'), join(tree, 'libdlr.so.1')]);
+    const linked = join(work, 'linked.tar');
+    // GNU tar stores the second name as a hard link to the first (sorted, so libdlr.so comes first).
+    await run('tar', ['--sort=name', '-cf', linked, '-C', tree, 'libdlr.so', 'libdlr.so.1']);
+    const result = await cli('extract', linked, join(work, 'linked-out'), '--only', '*.1');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('1 hard link(s) not made, their target not selected: libdlr.so.1');
+  });
+
   it('fails with one line, a suggestion and exit code 1 on a corrupt archive', async () => {
     const broken = join(work, 'broken.tar.gz');
     const bytes = readFileSync(archive);
