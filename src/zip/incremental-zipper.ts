@@ -11,6 +11,7 @@ import { createZipStreaming, type CreateZipStreamingOptions } from './create-zip
 import { walkSorted } from './walk-sorted.js';
 import { MemoryGovernor, type MemoryGovernorOptions } from './memory-governor.js';
 import { useNativeCrc32ForYazl } from './native-crc32.js';
+import { WrittenEntryShelf } from './written-entry-shelf.js';
 import { sizeMismatchError, sourceError, yazlError } from './zip-errors.js';
 import { checkZipEntryName } from './zip-entry-name.js';
 import { openZipSink, type ZipOutput, type ZipSink } from './zip-output.js';
@@ -98,6 +99,7 @@ const SOURCE_HIGH_WATER_MARK = 1024 * 1024;
  */
 export class IncrementalZipper {
   readonly #zip = new yazl.ZipFile();
+  readonly #shelf = new WrittenEntryShelf(this.#zip);
   readonly #sink: ZipSink;
   readonly #options: IncrementalZipperOptions;
   readonly #governor: MemoryGovernor;
@@ -235,6 +237,7 @@ export class IncrementalZipper {
   finalize(): Promise<ZipResult> {
     return this.#enqueue(undefined, async () => {
       this.#state = 'finalizing';
+      this.#shelf.restore();
       this.#zip.end({ forceZip64Format: this.#options.forceZip64 ?? false, comment: '' }, ((size: number) => {
         this.#finalSize = size >= 0 ? size : undefined;
       }) as () => void);
@@ -372,6 +375,7 @@ export class IncrementalZipper {
       try {
         const result = await task();
         if (name !== undefined) this.#report(name);
+        this.#shelf.shelve();
         return result;
       } catch (error) {
         const typed = this.#failure ?? (isStorageError(error) ? error : sourceError(error, name, this.#sink.path));
