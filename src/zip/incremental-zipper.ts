@@ -132,6 +132,7 @@ export class IncrementalZipper {
     this.#failedSignal.catch(() => undefined);
     // A larger buffer between yazl and the output lets compression and writes overlap.
     (this.#zip as unknown as { outputStream: PassThrough }).outputStream = new PassThrough({ highWaterMark: SOURCE_HIGH_WATER_MARK });
+    this.#shelf.watch(this.#zip.outputStream as Readable);
     this.#zip.on('error', (error: Error) => this.#fail(yazlError(error, this.#currentName, this.#sink.path)));
     this.#sink = openZipSink(output, (error) => this.#fail(error));
     this.#sink.pumpFrom(this.#zip.outputStream as Readable);
@@ -237,6 +238,9 @@ export class IncrementalZipper {
   finalize(): Promise<ZipResult> {
     return this.#enqueue(undefined, async () => {
       this.#state = 'finalizing';
+      // Entries queued faster than yazl writes them (deflate) are still being written: keep its
+      // scan short until they are, then give it the whole list for the central directory.
+      await this.#race(this.#shelf.allWritten());
       this.#shelf.restore();
       this.#zip.end({ forceZip64Format: this.#options.forceZip64 ?? false, comment: '' }, ((size: number) => {
         this.#finalSize = size >= 0 ? size : undefined;
@@ -375,6 +379,7 @@ export class IncrementalZipper {
       try {
         const result = await task();
         if (name !== undefined) this.#report(name);
+        // Entries added in a tight loop never give the event loop a turn: shelve here too.
         this.#shelf.shelve();
         return result;
       } catch (error) {
