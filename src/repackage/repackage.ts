@@ -2,7 +2,8 @@ import { stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { CompressionError, ExtractionError } from '../errors.js';
-import type { ExtractionLimits } from '../extract/policy/limits.js';
+import { checkHardlinkTarget } from '../extract/policy/check-link-target.js';
+import { resolveLimits, type ExtractionLimits } from '../extract/policy/limits.js';
 import type { ArchiveEntry, ArchiveSource } from '../extract/types.js';
 import type { StorageLogger } from '../observe/logger.js';
 import type { OperationOptions } from '../observe/progress.js';
@@ -106,13 +107,14 @@ export async function repackage(options: RepackageOptions): Promise<RepackageRes
   const written = new Set<string>();
   // Archive paths of file entries: written (to their zip name) or left out by the caller.
   const files = new Map<string, string | null>();
+  const pathLimits = resolveLimits(options.limits);
   let skipped = 0;
   try {
     const entries = isEntryIterable(options.source) ? options.source : openEntries(options.source, options.limits, options.signal);
     for await (const entry of entries) {
       const name = options.filter && !options.filter(entry) ? null : options.rename ? options.rename(entry.path, entry) : entry.path;
       const dropped = name === null || (options.links === 'skip' && (entry.type === 'symlink' || entry.type === 'hardlink'));
-      const hardLinkTarget = !dropped && entry.type === 'hardlink' ? hardLinkTargetIn(files, entry) : undefined;
+      const hardLinkTarget = !dropped && entry.type === 'hardlink' ? hardLinkTargetIn(files, entry, pathLimits) : undefined;
       if (dropped || hardLinkTarget === null) {
         if (entry.type === 'file') files.set(entry.path, null);
         skipped++;
@@ -191,8 +193,9 @@ function symlinkTarget(entry: ArchiveEntry): string {
  * symlink to that file's zip name. Returns that name, or `null` when the caller left the file
  * out (the link is left out too). A link to anything else is refused, as when extracting.
  */
-function hardLinkTargetIn(files: ReadonlyMap<string, string | null>, entry: ArchiveEntry): string | null {
-  const target = symlinkTarget(entry).replace(/^(\.\/)+/, '');
+function hardLinkTargetIn(files: ReadonlyMap<string, string | null>, entry: ArchiveEntry, limits: ExtractionLimits): string | null {
+  // Normalised as extraction does (`dir//a`, `./dir/./a` and `dir/a/` all name `dir/a`).
+  const target = checkHardlinkTarget(entry.path, symlinkTarget(entry), limits);
   const zipName = files.get(target);
   if (zipName === undefined) {
     throw new ExtractionError(`hard link target ${JSON.stringify(target)} is not a file earlier in this archive`, {

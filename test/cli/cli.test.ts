@@ -73,7 +73,7 @@ describe('storage-safe-archive CLI', () => {
     await run('tar', ['--sort=name', '-cf', linked, '-C', tree, 'libdlr.so', 'libdlr.so.1']);
     const result = await cli('extract', linked, join(work, 'linked-out'), '--only', '*.1');
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('1 hard link(s) not made, their target not selected: libdlr.so.1');
+    expect(result.stdout).toContain('1 hard link(s) not made, their target not selected: "libdlr.so.1"');
   });
 
   it('fails with one line, a suggestion and exit code 1 on a corrupt archive', async () => {

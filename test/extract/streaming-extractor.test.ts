@@ -274,6 +274,18 @@ describe('extractStreaming() options', () => {
     expect(filtered).toMatchObject({ files: 1, links: 0, skipped: 2, hardLinksSkipped: ['lib/libdlr.so.1'] });
     expect(await readdir(out, { recursive: true })).toEqual(['keep.txt']);
 
+    // A callback that deletes later than its own call (here: the previous file, as a batch would).
+    const late = join(root, 'released-late.tar');
+    await writeFile(late, await buildTar([{ name: 'lib/libdlr.so', body: 'elf' }, { name: 'keep.txt', body: 'k' }, { name: 'lib/libdlr.so.1', type: 'link', linkname: 'lib/libdlr.so' }]));
+    let previous: string | undefined;
+    const batched = await new StreamingExtractor().extractStreaming(late, join(root, 'released-late'), {
+      cleanupCallback: async (_entry, path) => {
+        if (previous !== undefined) await rm(previous);
+        previous = path;
+      },
+    });
+    expect(batched).toMatchObject({ files: 2, links: 0, skipped: 1, hardLinksSkipped: ['lib/libdlr.so.1'] });
+
     // A link to a file the archive never had is still an escape attempt.
     const liar = join(root, 'liar.tar');
     await writeFile(liar, await buildTar([{ name: 'lib/libdlr.so.1', type: 'link', linkname: 'lib/libdlr.so' }]));

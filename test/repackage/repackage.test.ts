@@ -133,6 +133,17 @@ describe('repackage', () => {
     expect(existsSync(output)).toBe(false);
   });
 
+  it('finds a hard link target however the archive spells it, as extraction does', async () => {
+    const spellings = ['dir//a', './/dir/a', 'dir/./a', 'dir/a/'];
+    const source = await tarGz([{ name: 'dir/a', data: Buffer.from('weights') }], (pack) => {
+      spellings.forEach((linkname, i) => pack.entry({ name: `l${i}`, type: 'link', linkname }));
+    });
+    const output = join(work, 'spellings.zip');
+    await repackage({ source: Readable.from([source]), output });
+    const links = new Map((await readZip(output)).entries.map((e) => [e.name, e.data.toString()]));
+    expect(spellings.map((_, i) => links.get(`l${i}`))).toEqual(['dir/a', 'dir/a', 'dir/a', 'dir/a']);
+  });
+
   it('reads a zip through a RandomAccessSource (ranged reads, as from S3)', async () => {
     const zipPath = join(work, 'ranged-source.zip');
     await repackage({ source: Readable.from([await tarGz([{ name: 'm/a.txt', data: Buffer.from('alpha') }, { name: 'm/b.bin', data: randomBytes(70_000) }])]), output: zipPath });

@@ -14,6 +14,7 @@ export async function extractCommand({ args, options, onProgress, print }: Comma
   ];
   // A hard link to a file --only left out cannot be made; say which, or it silently goes missing.
   const unlinked = result.hardLinksSkipped;
-  if (unlinked.length > 0) lines.push(`${unlinked.length} hard link(s) not made, their target not selected: ${unlinked.slice(0, 5).join(', ')}${unlinked.length > 5 ? ', ...' : ''}`);
+  // Names come from the archive: quoted, so control characters cannot drive the terminal.
+  if (unlinked.length > 0) lines.push(`${unlinked.length} hard link(s) not made, their target not selected: ${unlinked.slice(0, 5).map((p) => JSON.stringify(p)).join(', ')}${unlinked.length > 5 ? ', ...' : ''}`);
   print({ ok: true, archive, destination: dir, ...result }, lines);
 }

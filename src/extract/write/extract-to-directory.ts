@@ -79,6 +79,16 @@ function meter(guard: SpaceGuard, progress: ExtractionProgress, entry: IteratedE
   });
 }
 
+/** True when nothing is at `path` (ENOENT); any other answer, a file or an error, is false. */
+async function isGone(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
 async function isEmptyOrAbsent(path: string): Promise<boolean> {
   try {
     return (await readdir(path)).length === 0;
@@ -186,6 +196,12 @@ export async function extractToDirectory(archive: ArchiveSource, destDir: string
           break;
         case 'hardlink': {
           const linkedTo = targetPath(target, entry.checked.resolvedTarget ?? '');
+          // A callback may remove files later than its own call (in batches, once an upload ends).
+          if (options.cleanupCallback !== undefined && extractedFiles.has(linkedTo) && (await isGone(linkedTo))) {
+            extractedFiles.delete(linkedTo);
+            releasedFiles.add(linkedTo);
+            progress.cleanupPerformed = true;
+          }
           if (!extractedFiles.has(linkedTo) && releasedFiles.has(linkedTo)) {
             result.skipped++;
             result.hardLinksSkipped.push(entry.path);
