@@ -36,7 +36,7 @@ export interface CallVariant {
   rename: 'none' | 'prefix' | 'drop-some';
   /** `repackage` adds a generated `recipe.json` (which may clash with an entry of that name). */
   extraEntry: boolean;
-  /** Each call aborts itself at its k-th progress report (or k-th entry for `entries()`); 0: never. */
+  /** Each call aborts itself at its k-th progress report that moved (or k-th entry for `entries()`); 0: never. */
   abortAt: number;
 }
 

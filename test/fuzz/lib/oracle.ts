@@ -218,37 +218,48 @@ export async function runCase(bytes: Buffer, options: CaseOptions, env: FuzzEnvi
   // An atomic extraction refuses a destination that already holds something (ConfigurationError).
   const expectsConfigurationError = variant.extract === 'atomic' && preexisting;
 
-  // Per operation: the caller's own cancellation (at its k-th progress report, or k-th entry of
-  // entries()), and a check that progress only moves forward.
-  let userAbort = new AbortController();
-  let reports = 0;
-  let lastProgress: ProcessingState | undefined;
-  let progressReported = false;
-  const countTowardsAbort = (): void => {
-    if (variant.abortAt > 0 && ++reports === variant.abortAt) userAbort.abort(new Error('fuzz: cancelled by the caller'));
+  // Per operation: the caller's own cancellation (at its k-th progress report that moved, or
+  // k-th entry of entries(); timer-driven repeats would make it land by timing), and a check
+  // that progress only moves forward. A fresh state each operation: a call that timed out may
+  // still report for a moment, and must not touch the next one's.
+  interface OperationState {
+    abort: AbortController;
+    counted: number;
+    last: ProcessingState | undefined;
+    wentBack: boolean;
+  }
+  const newState = (): OperationState => ({ abort: new AbortController(), counted: 0, last: undefined, wentBack: false });
+  let current = newState();
+  const countTowardsAbort = (state: OperationState): void => {
+    if (variant.abortAt > 0 && ++state.counted === variant.abortAt) state.abort.abort(new Error('fuzz: cancelled by the caller'));
   };
-  const inputFor = (operation: OperationName, signal: AbortSignal): OperationInput => ({
+  const inputFor = (operation: OperationName, signal: AbortSignal, state: OperationState): OperationInput => ({
     source,
     limits,
-    signal: variant.abortAt > 0 ? AbortSignal.any([signal, userAbort.signal]) : signal,
+    signal: variant.abortAt > 0 ? AbortSignal.any([signal, state.abort.signal]) : signal,
     calls: variant,
-    onProgress: (state) => {
-      if (lastProgress !== undefined && !progressReported && (state.filesProcessed < lastProgress.filesProcessed || state.bytesProcessed < lastProgress.bytesProcessed)) {
-        progressReported = true;
-        add(operation, { kind: 'bad-progress', message: `progress went back: ${lastProgress.filesProcessed} files/${lastProgress.bytesProcessed} bytes, then ${state.filesProcessed}/${state.bytesProcessed}` });
+    onProgress: (progress) => {
+      const { last } = state;
+      if (last !== undefined && !state.wentBack && (progress.filesProcessed < last.filesProcessed || progress.bytesProcessed < last.bytesProcessed)) {
+        state.wentBack = true;
+        add(operation, { kind: 'bad-progress', message: `progress went back: ${last.filesProcessed} files/${last.bytesProcessed} bytes, then ${progress.filesProcessed}/${progress.bytesProcessed}` });
       }
-      lastProgress = state;
-      if (state.currentPhase !== 'done' && state.currentPhase !== 'cleanup') countTowardsAbort();
+      const moved = last === undefined || progress.filesProcessed !== last.filesProcessed || progress.bytesProcessed !== last.bytesProcessed;
+      state.last = progress;
+      if (moved && progress.currentPhase !== 'done' && progress.currentPhase !== 'cleanup') countTowardsAbort(state);
     },
     onFileWritten: (entry, path) => checkWrittenFile(entry, path, destination, (message) => add(operation, { kind: 'unverified-body', message })),
   });
   const calls: Record<OperationName, (signal: AbortSignal) => Promise<unknown>> = {
-    getArchiveInfo: (signal) => ops.getArchiveInfo(inputFor('getArchiveInfo', signal)),
-    entries: (signal) => walkEntries(ops, inputFor('entries', signal), options.walkSeed, countTowardsAbort, (message) => add('entries', { kind: 'unverified-body', message })),
-    extractStreaming: (signal) => ops.extractStreaming(inputFor('extractStreaming', signal), destination),
+    getArchiveInfo: (signal) => ops.getArchiveInfo(inputFor('getArchiveInfo', signal, current)),
+    entries: (signal) => {
+      const state = current;
+      return walkEntries(ops, inputFor('entries', signal, state), options.walkSeed, () => countTowardsAbort(state), (message) => add('entries', { kind: 'unverified-body', message }));
+    },
+    extractStreaming: (signal) => ops.extractStreaming(inputFor('extractStreaming', signal, current), destination),
     repackage: async (signal) => {
       const sink = new CountingSink();
-      const result = await ops.repackage(inputFor('repackage', signal), sink);
+      const result = await ops.repackage(inputFor('repackage', signal, current), sink);
       if (result.bytesOut !== sink.bytes) add('repackage', { kind: 'result-mismatch', message: `result says ${result.bytesOut} bytes out, the sink received ${sink.bytes}` });
     },
   };
@@ -256,12 +267,9 @@ export async function runCase(bytes: Buffer, options: CaseOptions, env: FuzzEnvi
   try {
     for (const operation of OPERATIONS) {
       const started = performance.now();
-      userAbort = new AbortController();
-      reports = 0;
-      lastProgress = undefined;
-      progressReported = false;
+      current = newState();
       const settled = await withinLimit(limitMs, calls[operation]);
-      const aborted = userAbort.signal.aborted;
+      const aborted = current.abort.signal.aborted;
       if ('timedOut' in settled) {
         outcomes[operation] = 'hang';
         add(operation, { kind: 'hang', message: `did not settle within ${Math.round(limitMs)} ms (${bytes.length}-byte input)` });
@@ -330,6 +338,7 @@ async function variantProblems(variant: CallVariant, destination: string): Promi
     if (variant.extract === 'filter' && path.length % 2 !== 0) problems.push(`the filter refused ${path}, yet it was written`);
     if (variant.extract === 'cleanup-delete' && dirent.isFile()) problems.push(`the cleanup callback deleted every file, yet ${path} is there`);
     if (variant.extract === 'links-reject' && dirent.isSymbolicLink()) problems.push(`links were rejected, yet ${path} is a symlink`);
+    if (variant.extract === 'links-reject' && dirent.isFile() && (await lstat(join(dirent.parentPath, dirent.name))).nlink > 1) problems.push(`links were rejected, yet ${path} is a hard link`);
   }
   return problems.slice(0, 5);
 }
