@@ -2,6 +2,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { assertRatio } from '../policy/limits.js';
+import { ChunkCoalescer } from './coalesce-chunks.js';
 
 /** Counts the bytes that flow through, so the ratio can be judged against what was really read. */
 export class ByteCounter extends Transform {
@@ -43,7 +44,8 @@ export function checkedGunzip(source: Readable, maxRatio: number): CheckedGunzip
   const gunzip = createGunzip({ chunkSize: 128 * 1024, ...streamOptions });
   // pipeline owns the error handling: a failure anywhere destroys every stage, and the
   // iterator below rethrows it. The promise is observed so nothing is ever unhandled.
-  const done = pipeline(source, counter, gunzip).catch(() => undefined);
+  // Tiny source chunks are gathered first: zlib's cost is per write, not per byte.
+  const done = pipeline(source, new ChunkCoalescer(), counter, gunzip).catch(() => undefined);
   const inner = gunzip[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   let produced = 0;
   const chunks: AsyncIterator<Buffer> = {
