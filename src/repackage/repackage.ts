@@ -67,6 +67,8 @@ export interface RepackageResult {
   sourceBytes: number | undefined;
   /** Bytes written: the zip's size. */
   bytesOut: number;
+  /** SHA-256 of the zip (lowercase hex), computed while it was written. */
+  sha256: string;
   /** Wall-clock milliseconds. */
   durationMs: number;
   /** Highest resident set size sampled during the run. */
@@ -153,6 +155,7 @@ export async function repackage(options: RepackageOptions): Promise<RepackageRes
       bytesIn: result.bytesIn,
       sourceBytes: await sourceSize(options.source),
       bytesOut: result.bytesWritten,
+      sha256: result.sha256,
       durationMs: Date.now() - started,
       peakRssBytes: peakRss,
       deflatedEntries: result.deflatedEntries,

@@ -67,6 +67,8 @@ export interface ZipResult {
   entries: number;
   /** Bytes handed to the output: the zip's size. */
   bytesWritten: number;
+  /** SHA-256 of the zip (lowercase hex), computed while it was written: what a Greengrass recipe's `Digest` wants (base64 of the same bytes). */
+  sha256: string;
   /** Uncompressed bytes read from the entries' sources. */
   bytesIn: number;
   /** The size yazl computed in advance, when it could (every entry stored with a known size). */
@@ -252,6 +254,7 @@ export class IncrementalZipper {
       return {
         entries: this.#counts.entries,
         bytesWritten: this.#sink.bytesWritten,
+        sha256: this.#sink.sha256(),
         bytesIn: this.#counts.bytesIn,
         finalSize: this.#finalSize,
         deflatedEntries: this.#counts.deflated,

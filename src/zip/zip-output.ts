@@ -1,5 +1,6 @@
 // Where a zip's bytes go: a file path (written, then closed, removed on failure) or any Writable.
 // The pump below is `pipe()` plus a byte count, so there is no extra Transform on the hot path.
+import { createHash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
@@ -15,6 +16,8 @@ export type ZipOutput = string | Writable;
 export interface ZipSink {
   /** Bytes handed to the output so far. */
   readonly bytesWritten: number;
+  /** SHA-256 (hex) of every byte handed to the output, hashed as they pass; final once closed. */
+  sha256(): string;
   /** Starts copying `source` into the output with backpressure. */
   pumpFrom(source: Readable): void;
   /** Resolves once the last byte is flushed and the output closed (a file: after 'close'). */
@@ -40,6 +43,9 @@ export function openZipSink(output: ZipOutput, onError: (error: Error) => void):
   const out: Writable = typeof output === 'string' ? createWriteStream(output) : output;
   let bytesWritten = 0;
   let failed = false;
+  // Hashed on the way out, so an artifact's digest never needs a second read of it.
+  const hash = createHash('sha256');
+  let digest: string | undefined;
   const done = new Promise<void>((resolve, reject) => {
     const settle = () => resolve();
     // A file is done when its descriptor is closed; a plain Writable when it has finished
@@ -62,9 +68,11 @@ export function openZipSink(output: ZipOutput, onError: (error: Error) => void):
     get bytesWritten() {
       return bytesWritten;
     },
+    sha256: () => (digest ??= hash.digest('hex')),
     pumpFrom(source) {
       source.on('data', (chunk: Buffer) => {
         bytesWritten += chunk.length;
+        hash.update(chunk);
         if (!out.write(chunk)) source.pause();
       });
       out.on('drain', () => source.resume());

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -268,5 +268,7 @@ describe('repackage to a pipeline', () => {
     const result = await repackage({ source: Readable.from([await tarGz([{ name: 'a.txt', data: Buffer.from('a') }])]), output: through });
     await written;
     expect(readFileSync(out).length).toBe(result.bytesOut);
+    // Hashed while streaming: the digest of the bytes that reached the file.
+    expect(result.sha256).toBe(createHash('sha256').update(readFileSync(out)).digest('hex'));
   });
 });
