@@ -63,6 +63,8 @@ export const COMPRESSION_REASONS = [
   'SIZE_MISMATCH',
   /** The zipper was used after `finalize()` or after a failure. */
   'INVALID_STATE',
+  /** The output file already exists and `overwrite` was not set. */
+  'OUTPUT_EXISTS',
   /** The caller's `AbortSignal` fired. */
   'ABORTED',
 ] as const;
@@ -385,6 +387,7 @@ const COMPRESSION_SUGGESTIONS: Record<CompressionReason, string> = {
   INVALID_NAME: 'use a relative name with forward slashes and no `..` segment',
   SIZE_MISMATCH: 'the source changed while it was read; retry once it is stable',
   INVALID_STATE: 'create a new IncrementalZipper for each archive',
+  OUTPUT_EXISTS: 'choose another output path, remove the file, or pass overwrite: true (--force on the command line)',
   ABORTED: 'the operation was cancelled by its AbortSignal; run it again when ready',
 };
 
