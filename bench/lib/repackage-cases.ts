@@ -12,7 +12,7 @@ import { ZipArchive } from 'archiver';
 import * as tar from 'tar';
 import yazl from 'yazl';
 import { repackage } from '../../src/repackage/index.js';
-import { walkSorted } from '../../src/zip/index.js';
+import { walkSorted } from '../../src/storage/index.js';
 
 const [name, model, work] = process.argv.slice(2);
 if (!name || !model || !work) throw new Error('usage: repackage-cases.ts <case> <model> <workdir>');

@@ -3,7 +3,10 @@
 import { Readable } from 'node:stream';
 import { ExtractionError } from '../errors.js';
 import { checkEntry, type CheckedEntry, type LinkPolicy } from './policy/check-entry.js';
+import { checkHardlinkTarget } from './policy/check-link-target.js';
 import { assertWithinLimit, type ExtractionLimits } from './policy/limits.js';
+import { normalizeEntryPath } from './policy/normalize-entry-path.js';
+import { checkStripCount, stripComponents } from './policy/strip-components.js';
 import type { RawEntry } from './readers/raw-entry.js';
 import { readTarEntries } from './readers/tar-reader.js';
 import { readZipEntries } from './readers/zip-reader.js';
@@ -18,6 +21,8 @@ export interface EntryIterationOptions {
   links: LinkPolicy;
   /** Cancels the iteration. */
   signal?: AbortSignal;
+  /** Leading folders removed from every name, as `tar --strip-components`; entries left with no name are dropped. */
+  stripComponents?: number;
   /** Called once the format is known, before the first entry. */
   onOpen?: (opened: OpenedArchive) => void;
 }
@@ -56,21 +61,33 @@ function emptyBody(): Readable {
  * ```
  */
 export async function* iterateEntries(archive: ArchiveSource, options: EntryIterationOptions): AsyncGenerator<IteratedEntry, void, undefined> {
-  const { limits, links, signal } = options;
-  throwIfAborted(signal);
-  const opened = await openArchive(archive, limits);
+  throwIfAborted(options.signal);
+  const opened = await openArchive(archive, options.limits);
   options.onOpen?.(opened);
+  yield* checkEntries(rawEntries(opened, options.limits), options);
+}
+
+/**
+ * The policy stage: raw entries from any reader in, checked entries out. Every name, link and
+ * limit is decided here once, and what was resolved (a link's target) travels with the entry.
+ */
+export async function* checkEntries(raws: AsyncIterable<RawEntry>, options: EntryIterationOptions): AsyncGenerator<IteratedEntry, void, undefined> {
+  const { limits, links, signal } = options;
+  const strip = checkStripCount(options.stripComponents);
   let count = 0;
   let declaredBytes = 0;
   let previousBody: Readable | undefined;
-  const generator = rawEntries(opened, limits);
+  const iterator = raws[Symbol.asyncIterator]();
   try {
-    for await (const raw of generator) {
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      const raw = next.value;
       if (previousBody !== undefined && !previousBody.readableEnded) previousBody.destroy();
       previousBody = undefined;
       throwIfAborted(signal, raw.name);
       assertWithinLimit('maxEntries', ++count, limits.maxEntries, raw.name);
-      const checked = checkEntry(raw, limits, links);
+      const stripped = strip === 0 ? raw : stripEntry(raw, strip, limits);
+      if (stripped === undefined) continue;
+      const checked = checkEntry(stripped, limits, links);
       if (checked.path === '') continue; // "./": the destination itself
       declaredBytes += checked.size;
       if (typeof limits.maxTotalBytes === 'number') assertWithinLimit('maxTotalBytes', declaredBytes, limits.maxTotalBytes, raw.name);
@@ -118,6 +135,18 @@ export async function* iterateEntries(archive: ArchiveSource, options: EntryIter
     }
   } finally {
     if (previousBody !== undefined && !previousBody.readableEnded) previousBody.destroy();
-    await generator.return(undefined);
+    await iterator.return?.(undefined);
   }
+}
+
+/**
+ * `raw` with `strip` leading folders removed from its name (and from a hard link's target, which
+ * names another entry of the archive), or `undefined` when nothing is left of either.
+ */
+function stripEntry(raw: RawEntry, strip: number, limits: ExtractionLimits): RawEntry | undefined {
+  const name = stripComponents(normalizeEntryPath(raw.name, limits), strip);
+  if (name === undefined) return undefined;
+  if (raw.kind !== 'hardlink') return { ...raw, name };
+  const target = stripComponents(checkHardlinkTarget(name, raw.linkTarget ?? '', limits), strip);
+  return target === undefined ? undefined : { ...raw, name, linkTarget: target };
 }

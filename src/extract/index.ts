@@ -19,6 +19,7 @@ export { rejectAbsolutePath } from './policy/reject-absolute-path.js';
 export { checkSymlinkTarget, checkHardlinkTarget } from './policy/check-link-target.js';
 export { sanitizeMode } from './policy/sanitize-mode.js';
 export { checkEntry } from './policy/check-entry.js';
-export type { CheckedEntry, LinkPolicy } from './policy/check-entry.js';
+export type { CheckedEntry, LinkPolicy, PolicyInput } from './policy/check-entry.js';
+export { stripComponents } from './policy/strip-components.js';
 export type { PathLimits } from './policy/normalize-entry-path.js';
 export type { RawEntry, RawEntryKind } from './readers/raw-entry.js';

@@ -4,6 +4,7 @@ import { iterateEntries } from './entry-stream.js';
 import { ExtractionProgress } from './extraction-progress.js';
 import type { LinkPolicy } from './policy/check-entry.js';
 import { resolveLimits, type ExtractionLimits } from './policy/limits.js';
+import { checkStripCount } from './policy/strip-components.js';
 import { getArchiveInfo, type ArchiveInfo } from './archive-info.js';
 import { estimateWithListing } from './space-estimate.js';
 import type { ArchiveEntry, ArchiveSource } from './types.js';
@@ -17,6 +18,12 @@ export interface StreamingExtractorOptions {
   limits?: Partial<ExtractionLimits>;
   /** `'within-destination'` (default): links allowed when they stay inside; `'reject'`: no links at all. */
   links?: LinkPolicy;
+  /**
+   * Leading folders removed from every entry's name, as `tar --strip-components` does (hard link
+   * targets too); entries with nothing left are dropped. The stripped names pass the same policy.
+   * Default 0.
+   */
+  stripComponents?: number;
   /** Where free space is asked (a `StorageManager`); default: the destination's disk via `fs.statfs`. */
   storage?: ExtractorStorage;
   /** Receives progress. */
@@ -69,11 +76,16 @@ export class StreamingExtractor {
 
   constructor(options: StreamingExtractorOptions = {}) {
     resolveLimits(options.limits);
+    checkStripCount(options.stripComponents);
     this.options = options;
   }
 
   private limits(override: Partial<ExtractionLimits> | undefined): ExtractionLimits {
     return resolveLimits({ ...this.options.limits, ...override });
+  }
+
+  #strip(): { stripComponents?: number } {
+    return this.options.stripComponents ? { stripComponents: this.options.stripComponents } : {};
   }
 
   private signal(override: AbortSignal | undefined): AbortSignal | undefined {
@@ -99,7 +111,7 @@ export class StreamingExtractor {
     const signal = this.signal(options.signal);
     // Nothing is written, so diskUsage stays 0; an entry counts as processed once the caller asks for the next.
     const progress = new ExtractionProgress(this.options.onProgress, 'reading');
-    for await (const entry of iterateEntries(archive, { limits: this.limits(options.limits), links: this.options.links ?? 'within-destination', ...(signal ? { signal } : {}) })) {
+    for await (const entry of iterateEntries(archive, { limits: this.limits(options.limits), links: this.options.links ?? 'within-destination', ...this.#strip(), ...(signal ? { signal } : {}) })) {
       yield entry;
       progress.filesProcessed++;
       progress.addBytes(entry.size, entry.path);
@@ -140,6 +152,7 @@ export class StreamingExtractor {
     return extractToDirectory(archive, destDir, {
       limits,
       links: this.options.links ?? 'within-destination',
+      ...this.#strip(),
       ...(this.options.storage ? { storage: this.options.storage } : {}),
       ...(signal ? { signal } : {}),
       ...(onProgress ? { onProgress } : {}),

@@ -2,13 +2,16 @@ import { stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { CompressionError, ExtractionError } from '../errors.js';
-import { checkHardlinkTarget } from '../extract/policy/check-link-target.js';
+import type { IteratedEntry } from '../extract/entry-stream.js';
 import { resolveLimits, type ExtractionLimits } from '../extract/policy/limits.js';
-import type { ArchiveEntry, ArchiveSource } from '../extract/types.js';
+import { checkStripCount } from '../extract/policy/strip-components.js';
+import type { ArchiveEntry } from '../extract/types.js';
 import type { StorageLogger } from '../observe/logger.js';
 import type { OperationOptions } from '../observe/progress.js';
-import { IncrementalZipper, type ZipCompression, type ZipOutput } from '../zip/index.js';
-import { openEntries } from './open-entries.js';
+import type { ZipCompression } from '../zip/compression-choice.js';
+import { IncrementalZipper } from '../zip/incremental-zipper.js';
+import type { ZipOutput } from '../zip/zip-output.js';
+import { openEntries, type RepackageSource } from './open-entries.js';
 
 /** A generated file added to the zip (a `manifest.json`, a recipe). */
 export interface ExtraEntry {
@@ -22,10 +25,18 @@ export interface ExtraEntry {
 
 /** Options of {@link repackage}. */
 export interface RepackageOptions extends OperationOptions {
-  /** The archive: a path (tar, tar.gz or zip, by magic bytes), a `Readable` (tar, tar.gz), or a random-access reader (any). */
-  source: ArchiveSource | AsyncIterable<ArchiveEntry>;
-  /** The zip: a path, or any `Writable` (see `s3UploadStream`). */
+  /**
+   * The archive: a path (tar, tar.gz or zip, by magic bytes), a `Readable` (tar, tar.gz), a
+   * random-access reader (any), or entries you already have (e.g. from `StreamingExtractor.entries()`),
+   * which pass the same safety policy as an archive's.
+   */
+  source: RepackageSource;
+  /** The zip: a path (its folder is created), or any `Writable` (see `s3UploadStream`). */
   output: ZipOutput;
+  /** Replace an existing output file. Default false: an existing file is refused with `OUTPUT_EXISTS` and left untouched. */
+  overwrite?: boolean;
+  /** Leading folders removed from every entry's name before `filter` and `rename`, as `tar --strip-components`. Default 0. */
+  stripComponents?: number;
   /** Maps each entry's path to its name in the zip; `null` drops the entry. Default: unchanged. */
   rename?: (path: string, entry: ArchiveEntry) => string | null;
   /** Keeps only entries for which this returns true (checked before `rename`). */
@@ -96,59 +107,46 @@ export interface RepackageResult {
  */
 export async function repackage(options: RepackageOptions): Promise<RepackageResult> {
   const started = Date.now();
-  let peakRss = process.memoryUsage.rss();
-  const zipper = new IncrementalZipper(options.output, {
-    ...(options.compression === undefined ? {} : { compression: options.compression }),
-    ...(options.level === undefined ? {} : { level: options.level }),
-    ...(options.deterministic === undefined ? {} : { deterministic: options.deterministic }),
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
-    ...(options.logger === undefined ? {} : { logger: options.logger }),
-    ...(options.totalBytes === undefined ? {} : { totalBytes: options.totalBytes }),
-    ...(options.onProgress === undefined ? {} : { onProgress: (p) => options.onProgress!({ ...p, currentPhase: p.currentPhase === 'done' ? 'done' : 'repackaging' }) }),
-  });
-  const written = new Set<string>();
-  // Archive paths of file entries: written (to their zip name) or left out by the caller.
-  const files = new Map<string, string | null>();
-  const pathLimits = resolveLimits(options.limits);
+  // Resolved once, before anything is opened: a bad option fails without touching the output.
+  const limits = resolveLimits(options.limits);
+  const stripComponents = checkStripCount(options.stripComponents);
+  const zipper = new IncrementalZipper(options.output, zipperOptions(options));
+  const names = new ZipNames();
   let skipped = 0;
   try {
-    const entries = isEntryIterable(options.source) ? options.source : openEntries(options.source, options.limits, options.signal);
-    for await (const entry of entries) {
-      const name = options.filter && !options.filter(entry) ? null : options.rename ? options.rename(entry.path, entry) : entry.path;
-      const dropped = name === null || (options.links === 'skip' && (entry.type === 'symlink' || entry.type === 'hardlink'));
-      const hardLinkTarget = !dropped && entry.type === 'hardlink' ? hardLinkTargetIn(files, entry, pathLimits) : undefined;
-      if (dropped || hardLinkTarget === null) {
-        if (entry.type === 'file') files.set(entry.path, null);
+    for await (const entry of openEntries(options.source, { limits, stripComponents, signal: options.signal })) {
+      const name = zipNameOf(entry, options);
+      // A hard link becomes a symlink to its target's zip name; a target left out takes the link with it.
+      const linkedFile = name !== null && entry.type === 'hardlink' ? names.fileFor(entry) : undefined;
+      if (name === null || linkedFile === null) {
+        if (entry.type === 'file') names.leftOut(entry.path);
         skipped++;
         await entry.skip();
         continue;
       }
-      const zipName = name.replace(/\/+$/, '');
       if (entry.type === 'directory') {
         await entry.skip();
         // Tar files often repeat folder entries; one is enough.
-        if (!written.has(`${zipName}/`)) await zipper.addDirectoryEntry(zipName, { mode: entry.mode, mtime: entry.mtime });
-        written.add(`${zipName}/`);
+        if (names.claimFolder(name)) await zipper.addDirectoryEntry(name, { mode: entry.mode, mtime: entry.mtime });
         continue;
       }
-      claimName(written, zipName);
+      names.claim(name);
       if (entry.type === 'file') {
-        files.set(entry.path, zipName);
-        await zipper.addStream(entry.body, zipName, { size: entry.size, mode: entry.mode, mtime: entry.mtime });
+        names.wrote(entry.path, name);
+        await zipper.addStream(entry.body, name, { size: entry.size, mode: entry.mode, mtime: entry.mtime });
       } else {
         await entry.skip();
-        const linkTarget = hardLinkTarget === undefined ? symlinkTarget(entry) : posix.relative(posix.dirname(zipName), hardLinkTarget) || posix.basename(hardLinkTarget);
-        await zipper.addSymlink(zipName, linkTarget, { mtime: entry.mtime });
+        const target = linkedFile === undefined ? symlinkTarget(entry) : posix.relative(posix.dirname(name), linkedFile) || posix.basename(linkedFile);
+        await zipper.addSymlink(name, target, { mtime: entry.mtime });
       }
     }
     for (const extra of options.extraEntries ?? []) {
-      claimName(written, extra.name);
+      names.claim(extra.name);
       const meta = { mode: extra.mode ?? 0o644 };
       if (extra.data instanceof Readable) await zipper.addStream(extra.data, extra.name, meta);
       else await zipper.addBuffer(extra.data, extra.name, meta);
     }
     const result = await zipper.finalize();
-    peakRss = Math.max(peakRss, result.peakRssBytes, process.memoryUsage.rss());
     return {
       entries: result.entries,
       skippedEntries: skipped,
@@ -157,7 +155,7 @@ export async function repackage(options: RepackageOptions): Promise<RepackageRes
       bytesOut: result.bytesWritten,
       sha256: result.sha256,
       durationMs: Date.now() - started,
-      peakRssBytes: peakRss,
+      peakRssBytes: result.peakRssBytes,
       deflatedEntries: result.deflatedEntries,
       storedEntries: result.storedEntries,
     };
@@ -168,19 +166,81 @@ export async function repackage(options: RepackageOptions): Promise<RepackageRes
   }
 }
 
-function isEntryIterable(source: RepackageOptions['source']): source is AsyncIterable<ArchiveEntry> {
-  return typeof source === 'object' && source !== null && !(source instanceof Readable) && Symbol.asyncIterator in source && !('createReadStream' in source);
+function zipperOptions(options: RepackageOptions): ConstructorParameters<typeof IncrementalZipper>[1] {
+  const { onProgress } = options;
+  return {
+    ...(options.compression === undefined ? {} : { compression: options.compression }),
+    ...(options.level === undefined ? {} : { level: options.level }),
+    ...(options.deterministic === undefined ? {} : { deterministic: options.deterministic }),
+    ...(options.overwrite === undefined ? {} : { overwrite: options.overwrite }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.totalBytes === undefined ? {} : { totalBytes: options.totalBytes }),
+    ...(onProgress === undefined ? {} : { onProgress: (p) => onProgress({ ...p, currentPhase: p.currentPhase === 'done' ? 'done' : 'repackaging' }) }),
+  };
 }
 
-function claimName(written: Set<string>, name: string): void {
-  if (written.has(name)) {
-    throw new ExtractionError(`two entries would be written to the zip as ${JSON.stringify(name)}`, {
-      reason: 'DUPLICATE_ENTRY',
-      entryPath: name,
-      suggestion: 'make rename() map each entry to a distinct name, or drop one with filter',
-    });
+/** The entry's name in the zip, or `null` when `filter`, `rename` or `links: 'skip'` leave it out. */
+function zipNameOf(entry: ArchiveEntry, options: RepackageOptions): string | null {
+  if (options.links === 'skip' && (entry.type === 'symlink' || entry.type === 'hardlink')) return null;
+  if (options.filter && !options.filter(entry)) return null;
+  const name = options.rename ? options.rename(entry.path, entry) : entry.path;
+  return name === null ? null : name.replace(/\/+$/, '');
+}
+
+/**
+ * The names already in the zip (two entries must never share one), and where each file of the
+ * archive went, for hard links that name it later: its zip name, or `null` when it was left out.
+ * Without `rename`, both hold the same strings, so this is the names once.
+ */
+class ZipNames {
+  readonly #taken = new Set<string>();
+  readonly #files = new Map<string, string | null>();
+
+  claim(name: string): void {
+    if (this.#taken.has(name)) {
+      throw new ExtractionError(`two entries would be written to the zip as ${JSON.stringify(name)}`, {
+        reason: 'DUPLICATE_ENTRY',
+        entryPath: name,
+        suggestion: 'make rename() map each entry to a distinct name, or drop one with filter',
+      });
+    }
+    this.#taken.add(name);
   }
-  written.add(name);
+
+  /** Claims a folder name; false when the folder is already in the zip. */
+  claimFolder(name: string): boolean {
+    const key = `${name}/`;
+    if (this.#taken.has(key)) return false;
+    this.#taken.add(key);
+    return true;
+  }
+
+  wrote(archivePath: string, zipName: string): void {
+    this.#files.set(archivePath, zipName);
+  }
+
+  leftOut(archivePath: string): void {
+    this.#files.set(archivePath, null);
+  }
+
+  /**
+   * The zip name of the file a hard link names (resolved by the policy), `null` when that file
+   * was left out. A link to anything that is not a file earlier in the archive is refused, as
+   * when extracting.
+   */
+  fileFor(entry: IteratedEntry): string | null {
+    const target = entry.checked.resolvedTarget ?? '';
+    const zipName = this.#files.get(target);
+    if (zipName === undefined) {
+      throw new ExtractionError(`hard link target ${JSON.stringify(target)} is not a file earlier in this archive`, {
+        reason: 'LINK_ESCAPE',
+        entryPath: entry.path,
+        suggestion: 'a hard link can only name a regular file that comes before it in the archive',
+      });
+    }
+    return zipName;
+  }
 }
 
 /** A symlink keeps its target as the archive wrote it. */
@@ -191,26 +251,7 @@ function symlinkTarget(entry: ArchiveEntry): string {
   return entry.linkTarget;
 }
 
-/**
- * A hard link names a file earlier in the archive by its archive path; in the zip it becomes a
- * symlink to that file's zip name. Returns that name, or `null` when the caller left the file
- * out (the link is left out too). A link to anything else is refused, as when extracting.
- */
-function hardLinkTargetIn(files: ReadonlyMap<string, string | null>, entry: ArchiveEntry, limits: ExtractionLimits): string | null {
-  // Normalised as extraction does (`dir//a`, `./dir/./a` and `dir/a/` all name `dir/a`).
-  const target = checkHardlinkTarget(entry.path, symlinkTarget(entry), limits);
-  const zipName = files.get(target);
-  if (zipName === undefined) {
-    throw new ExtractionError(`hard link target ${JSON.stringify(target)} is not a file earlier in this archive`, {
-      reason: 'LINK_ESCAPE',
-      entryPath: entry.path,
-      suggestion: 'a hard link can only name a regular file that comes before it in the archive',
-    });
-  }
-  return zipName;
-}
-
-async function sourceSize(source: RepackageOptions['source']): Promise<number | undefined> {
+async function sourceSize(source: RepackageSource): Promise<number | undefined> {
   if (typeof source === 'string') return (await stat(source)).size;
   if (typeof source === 'object' && source !== null && 'createReadStream' in source && 'size' in source) return source.size;
   return undefined;

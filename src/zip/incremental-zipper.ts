@@ -1,20 +1,23 @@
 import { createReadStream } from 'node:fs';
-import { lstat, readlink } from 'node:fs/promises';
-import { PassThrough, Readable } from 'node:stream';
-import { finished } from 'node:stream/promises';
-import yazl from 'yazl';
+import { lstat, readlink, rm } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { CompressionError, isStorageError } from '../errors.js';
 import { silentLogger, type StorageLogger } from '../observe/logger.js';
-import { estimateRemainingMs, type OperationOptions } from '../observe/progress.js';
-import { deflateWorthIt, peekStart, type AutoCompressionOptions, type ZipCompression } from './compression-choice.js';
-import { createZipStreaming, type CreateZipStreamingOptions } from './create-zip-streaming.js';
-import { walkSorted } from './walk-sorted.js';
-import { MemoryGovernor, type MemoryGovernorOptions } from './memory-governor.js';
-import { useNativeCrc32ForYazl } from './native-crc32.js';
-import { WrittenEntryShelf } from './written-entry-shelf.js';
-import { sizeMismatchError, sourceError, yazlError } from './zip-errors.js';
+import { estimateRemainingMs } from '../observe/progress.js';
+import { walkSorted } from '../storage/walk-sorted.js';
+import { CentralDirectory } from './central-directory.js';
+import { chooseMethod, type ZipCompression } from './compression-choice.js';
+import { crc32 } from './crc32.js';
+import { MemoryGovernor } from './memory-governor.js';
+import { OrderedOutput } from './ordered-output.js';
+import { dictionaryAfter, inlineDeflater, SEGMENT_BYTES, type SegmentDeflater } from './segment-deflate.js';
+import { SegmentReader } from './segment-reader.js';
 import { checkZipEntryName } from './zip-entry-name.js';
+import { sizeMismatchError, sourceError } from './zip-errors.js';
 import { openZipSink, type ZipOutput, type ZipSink } from './zip-output.js';
+import { reserveZipSpace, type CreateZipStreamingOptions } from './zip-space.js';
+import type { IncrementalZipperOptions, ZipEntryOptions, ZipResult } from './zip-types.js';
+import { dataDescriptor, dosDateTime, endOfCentralDirectory, localFileHeader, ZIP32_LIMIT, type ZipEntryRecord } from './zip-records.js';
 
 /**
  * The mtime every entry gets in a deterministic zip: 1980-01-01 00:00 in local time, so the DOS
@@ -27,139 +30,101 @@ import { openZipSink, type ZipOutput, type ZipSink } from './zip-output.js';
  */
 export const DETERMINISTIC_MTIME = new Date(1980, 0, 1, 0, 0, 0);
 
-/** Options of {@link IncrementalZipper}. */
-export interface IncrementalZipperOptions extends OperationOptions {
-  /** `'auto'` (default) stores entries deflate cannot shrink by `auto.minSavings`; `'deflate'`; `'store'`. */
-  compression?: ZipCompression;
-  /** zlib level 1 to 9 for deflated entries. Default 6 (what zip and Python's zipfile use). */
-  level?: number;
-  /** Tuning of `'auto'`. */
-  auto?: AutoCompressionOptions;
-  /** Fixed mtimes (no time-zone-dependent extra field) and sorted directory walks: identical inputs give identical bytes. */
-  deterministic?: boolean;
-  /** Writes ZIP64 records even when not needed (for testing readers). ZIP64 is used automatically when needed. */
-  forceZip64?: boolean;
-  /** The memory watch (seed property 8). */
-  memory?: MemoryGovernorOptions;
-  /** Where warnings go (memory pauses). Default silent. */
-  logger?: StorageLogger;
-  /** Expected uncompressed bytes in all, for progress. */
-  totalBytes?: number;
-  /** Expected entries in all, for progress. */
-  totalFiles?: number;
-}
-
-/** What an entry is stored with; everything optional. */
-export interface ZipEntryOptions {
-  /** Exact uncompressed size, when known: checked against the bytes read; lets yazl predict the final size. */
-  size?: number;
-  /** Modification time. Default now (or {@link DETERMINISTIC_MTIME} when deterministic). */
-  mtime?: Date;
-  /** Unix mode including the type bits (`0o100644`); permission bits alone are accepted. Default `0o100644`. */
-  mode?: number;
-  /** Overrides the zipper's compression for this entry. */
-  compress?: ZipCompression;
-}
-
-/** What {@link IncrementalZipper.finalize} reports. */
-export interface ZipResult {
-  /** Entries written (files, directories, links). */
-  entries: number;
-  /** Bytes handed to the output: the zip's size. */
-  bytesWritten: number;
-  /** SHA-256 of the zip (lowercase hex), computed while it was written: what a Greengrass recipe's `Digest` wants (base64 of the same bytes). */
-  sha256: string;
-  /** Uncompressed bytes read from the entries' sources. */
-  bytesIn: number;
-  /** The size yazl computed in advance, when it could (every entry stored with a known size). */
-  finalSize: number | undefined;
-  /** Entries written with DEFLATE. */
-  deflatedEntries: number;
-  /** File entries stored without compression. */
-  storedEntries: number;
-  /** Highest resident set size sampled while writing. */
-  peakRssBytes: number;
-  /** Times intake paused because memory was above the soft limit. */
-  memoryPauses: number;
-  /** Milliseconds from construction to the output being closed. */
-  durationMs: number;
-}
-
+/** Pending output the writer may hold: a few segments in flight, never a whole entry of any size. */
+const WINDOW_BYTES = 8 * SEGMENT_BYTES;
 const SOURCE_HIGH_WATER_MARK = 1024 * 1024;
+/** The latest time the Info-ZIP extended timestamp holds (2038-01-19T03:14:07Z). */
+const MAX_EXTENDED_TIMESTAMP_MS = 0x7fffffff * 1000;
 
 /**
  * Writes a zip one entry at a time with backpressure from the output back to each source, so
- * memory stays flat whatever the sizes. Built on yazl; ZIP64 is used whenever needed.
+ * memory stays flat whatever the number and sizes of entries: each entry's data is written as
+ * it is read, and what is kept of it afterwards is its central directory header, as bytes.
+ * ZIP64 is used whenever needed.
  *
  * @example
  * ```ts
  * const zipper = new IncrementalZipper('/tmp/out.zip', { compression: 'auto' });
  * await zipper.addFileStreaming('/models/weights.bin', 'model/weights.bin');
- * await zipper.addBuffer(JSON.stringify(manifest), 'manifest.json');
- * const { entries, bytesWritten } = await zipper.finalize();
+ * await zipper.addBuffer(JSON.stringify({ name: 'detector' }), 'manifest.json');
+ * const { entries, bytesWritten, sha256 } = await zipper.finalize();
  * ```
  */
 export class IncrementalZipper {
-  readonly #zip = new yazl.ZipFile();
-  readonly #shelf = new WrittenEntryShelf(this.#zip);
-  readonly #sink: ZipSink;
   readonly #options: IncrementalZipperOptions;
+  readonly #sink: ZipSink;
+  readonly #output: OrderedOutput;
+  readonly #directory = new CentralDirectory();
+  readonly #deflater: SegmentDeflater = inlineDeflater;
   readonly #governor: MemoryGovernor;
   readonly #logger: StorageLogger;
+  readonly #level: number;
   readonly #started = Date.now();
-  readonly #failedSignal: Promise<never>;
-  #rejectFailed!: (error: Error) => void;
+  readonly #failureListeners = new Set<(error: Error) => void>();
   #failure: Error | undefined;
   #abandoned: Promise<void> = Promise.resolve();
   #queue: Promise<unknown> = Promise.resolve();
   #state: 'open' | 'finalizing' | 'done' = 'open';
-  #currentSource: Readable | undefined;
-  /** The source yazl is piping now: the only one the memory watch may pause and resume. */
-  #pipedSource: Readable | undefined;
+  #reader: SegmentReader | undefined;
+  #currentName: string | undefined;
   #counts = { entries: 0, deflated: 0, stored: 0, bytesIn: 0 };
-  #finalSize: number | undefined;
   #progressTimer: NodeJS.Timeout | undefined;
-  #stopMemoryWatch: () => void;
 
   constructor(output: ZipOutput, options: IncrementalZipperOptions = {}) {
-    useNativeCrc32ForYazl();
     this.#options = options;
     this.#logger = options.logger ?? silentLogger;
     this.#governor = new MemoryGovernor(options.memory);
-    const level = options.level ?? 6;
-    if (!Number.isInteger(level) || level < 1 || level > 9) {
-      throw new CompressionError(`compression level ${level} is not an integer from 1 to 9`, { reason: 'INVALID_STATE', suggestion: 'pass level 1 (fastest) to 9 (smallest); 6 is the default' });
+    this.#level = options.level ?? 6;
+    if (!Number.isInteger(this.#level) || this.#level < 1 || this.#level > 9) {
+      throw new CompressionError(`compression level ${this.#level} is not an integer from 1 to 9`, { reason: 'INVALID_STATE', suggestion: 'pass level 1 (fastest) to 9 (smallest); 6 is the default' });
     }
-    this.#failedSignal = new Promise<never>((_, reject) => (this.#rejectFailed = reject));
-    this.#failedSignal.catch(() => undefined);
-    // A larger buffer between yazl and the output lets compression and writes overlap.
-    (this.#zip as unknown as { outputStream: PassThrough }).outputStream = new PassThrough({ highWaterMark: SOURCE_HIGH_WATER_MARK });
-    this.#shelf.watch(this.#zip.outputStream as Readable);
-    this.#zip.on('error', (error: Error) => this.#fail(yazlError(error, this.#currentName, this.#sink.path)));
-    this.#sink = openZipSink(output, (error) => this.#fail(error));
-    this.#sink.pumpFrom(this.#zip.outputStream as Readable);
+    this.#sink = openZipSink(output, {
+      onError: (error) => this.#fail(error),
+      ...(options.overwrite === undefined ? {} : { overwrite: options.overwrite }),
+      ...(options.totalBytes === undefined ? {} : { expectedBytes: options.totalBytes }),
+    });
+    this.#output = new OrderedOutput(this.#sink, WINDOW_BYTES, (error) => this.#fail(isStorageError(error) ? error : sourceError(error, this.#currentName, this.#sink.path)));
     const { signal } = options;
     if (signal) {
       const onAbort = () => this.#fail(new CompressionError('writing the zip was aborted', { reason: 'ABORTED', cause: signal.reason, ...this.#outputField() }));
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort, { once: true });
     }
-    this.#stopMemoryWatch = this.#governor.watch(() => this.#pipedSource, () => this.#sink.drained());
     if (options.onProgress) this.#progressTimer = setInterval(() => this.#report(this.#currentName), 500).unref();
   }
 
-  #currentName: string | undefined;
-
   /**
-   * Zips a directory tree into `zipPath` one file at a time; see {@link createZipStreaming}.
+   * Zips a directory tree into `zipPath` one file at a time, in sorted order, after checking
+   * (or reserving) the space the zip needs; see {@link createZipStreaming}.
    *
    * @example
    * ```ts
    * await IncrementalZipper.createZipStreaming('/tmp/model', '/tmp/model.zip', { deleteAfterAdd: true });
    * ```
    */
-  static createZipStreaming(sourceDir: string, zipPath: string, options: CreateZipStreamingOptions = {}): Promise<ZipResult> {
-    return createZipStreaming(sourceDir, zipPath, options);
+  static async createZipStreaming(sourceDir: string, zipPath: string, options: CreateZipStreamingOptions = {}): Promise<ZipResult> {
+    const { deleteAfterAdd = false, skipSpaceCheck: _skip, storage: _storage, ...zipperOptions } = options;
+    const plan = await reserveZipSpace(sourceDir, zipPath, options);
+    try {
+      const zipper = new IncrementalZipper(zipPath, { totalBytes: plan.totalBytes, totalFiles: plan.totalFiles, ...zipperOptions });
+      try {
+        for await (const item of walkSorted(sourceDir)) {
+          if (item.type === 'directory') await zipper.addDirectoryEntry(item.relativePath, { mode: item.mode, mtime: item.mtime });
+          else if (item.type === 'symlink') await zipper.addSymlink(item.relativePath, await readlink(item.absolutePath), { mtime: item.mtime });
+          else if (item.type === 'file') {
+            await zipper.addFileStreaming(item.absolutePath, item.relativePath);
+            if (deleteAfterAdd) await rm(item.absolutePath, { force: true });
+          }
+        }
+      } catch (error) {
+        // The zipper removes its output on its own failures; a failed walk must do the same.
+        await zipper.abort(`walking ${sourceDir} failed`);
+        throw error;
+      }
+      return await zipper.finalize();
+    } finally {
+      plan.release();
+    }
   }
 
   /** Bytes handed to the output so far. */
@@ -172,7 +137,7 @@ export class IncrementalZipper {
    * source has been read to its end into the zip; call the next add after that.
    */
   addStream(source: Readable, name: string, options: ZipEntryOptions = {}): Promise<void> {
-    return this.#enqueue(name, () => this.#addStream(source, checkZipEntryName(name), options));
+    return this.#enqueue(name, () => this.#addContent(source, checkZipEntryName(name), options));
   }
 
   /** Adds a file from disk, opened only when its turn comes (one descriptor at a time). */
@@ -184,34 +149,28 @@ export class IncrementalZipper {
       });
       if (!stats.isFile()) throw new CompressionError(`${filePath} is not a regular file`, { reason: 'SOURCE_FAILED', entryPath: name });
       const stream = createReadStream(filePath, { highWaterMark: SOURCE_HIGH_WATER_MARK });
-      await this.#addStream(stream, entryName, { size: stats.size, mtime: stats.mtime, mode: stats.mode, ...options });
+      await this.#addContent(stream, entryName, { size: stats.size, mtime: stats.mtime, mode: stats.mode, ...options });
     });
   }
 
   /** Adds an entry from memory (a string is written as UTF-8). */
   addBuffer(data: Buffer | string, name: string, options: Omit<ZipEntryOptions, 'size'> = {}): Promise<void> {
-    return this.#enqueue(name, async () => {
-      const entryName = checkZipEntryName(name);
-      const buffer = typeof data === 'string' ? Buffer.from(data) : data;
-      await this.#addWholeBuffer(buffer, entryName, options);
-    });
+    return this.#enqueue(name, () => this.#addContent(Readable.from([typeof data === 'string' ? Buffer.from(data) : data]), checkZipEntryName(name), options));
   }
 
   /** Adds a directory entry (`name/`). Parents are implied by file names; this keeps empty directories and modes. */
   addDirectoryEntry(name: string, options: Pick<ZipEntryOptions, 'mtime' | 'mode'> = {}): Promise<void> {
     return this.#enqueue(name, async () => {
-      const entryName = checkZipEntryName(name.replace(/\/+$/, ''));
-      this.#zip.addEmptyDirectory(entryName, { mtime: this.#mtime(options.mtime), mode: 0o40000 | ((options.mode ?? 0o755) & 0o7777), ...this.#timestampOption() });
-      this.#counts.entries++;
+      const entryName = `${checkZipEntryName(name.replace(/\/+$/, ''))}/`;
+      this.#addWhole(this.#record(entryName, 0o40000 | ((options.mode ?? 0o755) & 0o7777), options.mtime), Buffer.alloc(0), 0, 0);
     });
   }
 
   /** Adds a symbolic link entry (mode `0o120777`, the target as content), which unzip restores as a link. */
   addSymlink(name: string, target: string, options: Pick<ZipEntryOptions, 'mtime'> = {}): Promise<void> {
     return this.#enqueue(name, async () => {
-      const entryName = checkZipEntryName(name);
-      this.#zip.addBuffer(Buffer.from(target), entryName, { mtime: this.#mtime(options.mtime), mode: 0o120777, compress: false, ...this.#timestampOption() });
-      this.#counts.entries++;
+      const content = Buffer.from(target);
+      this.#addWhole(this.#record(checkZipEntryName(name), 0o120777, options.mtime), content, crc32(content), content.length);
       this.#counts.stored++;
     });
   }
@@ -240,13 +199,13 @@ export class IncrementalZipper {
   finalize(): Promise<ZipResult> {
     return this.#enqueue(undefined, async () => {
       this.#state = 'finalizing';
-      // Entries queued faster than yazl writes them (deflate) are still being written: keep its
-      // scan short until they are, then give it the whole list for the central directory.
-      await this.#race(this.#shelf.allWritten());
-      this.#shelf.restore();
-      this.#zip.end({ forceZip64Format: this.#options.forceZip64 ?? false, comment: '' }, ((size: number) => {
-        this.#finalSize = size >= 0 ? size : undefined;
-      }) as () => void);
+      // The directory's place is known only once every entry before it is written.
+      await this.#race(this.#output.flushed());
+      const offset = this.#output.offset;
+      for (const slab of this.#directory.slabs()) this.#output.push(slab);
+      this.#output.push(endOfCentralDirectory({ entries: this.#directory.entries, offset, size: this.#directory.byteLength, forceZip64: this.#options.forceZip64 ?? false }));
+      await this.#race(this.#output.flushed());
+      this.#sink.end();
       await this.#race(this.#sink.closed());
       this.#state = 'done';
       this.#stopTimers();
@@ -256,10 +215,9 @@ export class IncrementalZipper {
         bytesWritten: this.#sink.bytesWritten,
         sha256: this.#sink.sha256(),
         bytesIn: this.#counts.bytesIn,
-        finalSize: this.#finalSize,
         deflatedEntries: this.#counts.deflated,
         storedEntries: this.#counts.stored,
-        peakRssBytes: this.#governor.peakRssBytes,
+        peakRssBytes: Math.max(this.#governor.peakRssBytes, process.memoryUsage.rss()),
         memoryPauses: this.#governor.pauses,
         durationMs: Date.now() - this.#started,
       };
@@ -272,97 +230,130 @@ export class IncrementalZipper {
     await this.#abandoned;
   }
 
-  async #addStream(source: Readable, name: string, options: ZipEntryOptions): Promise<void> {
-    const choice = options.compress ?? this.#options.compression ?? 'auto';
-    // Listen from the start: a source can fail while the sample is being judged, when nothing
-    // else is listening, and an 'error' without a listener would crash the process.
+  /**
+   * One entry's content: read in segments; an entry that fits one segment is written whole (sizes
+   * and CRC in its local header), a larger one streams (sizes and CRC in a data descriptor).
+   */
+  async #addContent(source: Readable, name: string, options: ZipEntryOptions): Promise<void> {
+    // Listen from the start: an 'error' with no listener would crash the process.
     const onSourceError = (error: Error) => this.#fail(sourceError(error, name, this.#sink.path));
     source.on('error', onSourceError);
-    let stream = source;
-    let compress = choice === 'deflate';
-    const sampleBytes = this.#options.auto?.sampleBytes ?? 64 * 1024;
-    // Small entries are read whole and handed to yazl as buffers, whatever the compression (a
-    // stored one gets sizes and CRC in its local header and skips the per-entry stream plumbing).
-    if (choice === 'auto' || (options.size !== undefined && options.size <= sampleBytes)) {
-      this.#currentSource = source;
-      const peeked = await this.#race(peekStart(source, sampleBytes).catch((error: unknown) => {
-        throw sourceError(error, name, this.#sink.path);
-      }));
-      if (peeked.complete) {
-        if (options.size !== undefined && options.size !== peeked.head.length) throw sizeMismatchError(name, options.size, peeked.head.length, this.#sink.path);
-        return this.#addWholeBuffer(peeked.head, name, options);
-      }
-      if (choice === 'auto') compress = await this.#race(this.#deflatePays(peeked.head));
-      stream = peeked.rest!;
-    }
-    this.#currentSource = stream;
-    if (stream !== source) stream.on('error', onSourceError);
-    const zipOptions = {
-      ...this.#entryOptions(options),
-      compress,
-      ...(compress ? { compressionLevel: this.#level } : {}),
-      ...(options.size === undefined ? {} : { size: options.size }),
-    };
-    this.#zip.addReadStreamLazy(name, zipOptions, (callback) => {
-      callback(null, stream);
-      // After yazl has piped it: counting never competes with the pipe for the first chunk.
-      stream.on('data', (chunk: Buffer) => (this.#counts.bytesIn += chunk.length));
-      this.#pipedSource = stream;
-    });
+    const reader = (this.#reader = new SegmentReader(source));
     try {
-      await this.#race(finished(stream, { writable: false }).catch((error: unknown) => {
-        throw sourceError(error, name, this.#sink.path);
-      }));
+      const choice = options.compress ?? this.#options.compression ?? 'auto';
+      const mode = fileMode(options.mode);
+      const first = await this.#race(reader.segment(SEGMENT_BYTES));
+      if (first.final) {
+        checkSize(name, options.size, first.data.length, this.#sink.path);
+        const { method, deflated } = chooseMethod(choice, first.data, this.#level, this.#options.auto, true);
+        const compressed = method === 0 ? first.data : (deflated ?? this.#deflater.deflate({ data: first.data, dictionary: undefined, final: true, level: this.#level }));
+        const record = this.#record(name, mode, options.mtime, method);
+        this.#addWhole(record, compressed, crc32(first.data), first.data.length);
+        this.#countFile(method, first.data.length);
+      } else {
+        await this.#addStreamed(reader, first.data, name, mode, choice, options);
+      }
+    } catch (error) {
+      throw isStorageError(error) ? error : sourceError(error, name, this.#sink.path);
     } finally {
-      this.#pipedSource = undefined;
+      this.#reader = undefined;
+      source.off('error', onSourceError);
     }
-    this.#counts.entries++;
-    if (compress) this.#counts.deflated++;
-    else this.#counts.stored++;
   }
 
-  async #addWholeBuffer(buffer: Buffer, name: string, options: Omit<ZipEntryOptions, 'size'>): Promise<void> {
-    const choice = options.compress ?? this.#options.compression ?? 'auto';
-    const compress = choice === 'deflate' || (choice === 'auto' && (await this.#deflatePays(buffer)));
-    // yazl keeps a stored entry's buffer until the zip ends. A small slice of a large chunk
-    // would pin the whole chunk (thousands of small files, 64 KiB each), so keep a copy instead.
-    if (!compress && buffer.buffer.byteLength > 2 * buffer.length) buffer = Buffer.from(buffer);
-    if (compress) {
-      // yazl's addBuffer starts its deflate at once, each with its own zlib state (about
-      // 300 KiB): thousands of small files arriving faster than the thread pool deflates them
-      // would hold hundreds of MiB. A lazy stream is deflated only when its turn comes.
-      const options_ = { ...this.#entryOptions(options), compress, compressionLevel: this.#level, size: buffer.length };
-      this.#zip.addReadStreamLazy(name, options_, (callback) => callback(null, Readable.from([buffer], { objectMode: false })));
+  async #addStreamed(reader: SegmentReader, first: Buffer, name: string, mode: number, choice: ZipCompression, options: ZipEntryOptions): Promise<void> {
+    const { method } = chooseMethod(choice, first, this.#level, this.#options.auto);
+    const size = options.size;
+    // Sizes go in 64-bit fields unless the entry is known to stay well under 4 GiB compressed.
+    const zip64 = size === undefined || size * 1.001 + SEGMENT_BYTES > ZIP32_LIMIT;
+    const record = this.#record(name, mode, options.mtime, method, { hasDataDescriptor: true, zip64 });
+    let dataStart = 0;
+    this.#output.push((offset) => {
+      record.localHeaderOffset = offset;
+      const header = localFileHeader(record);
+      dataStart = offset + header.length;
+      return header;
+    });
+    let crc = 0;
+    if (method === 8) {
+      let segment = first;
+      let dictionary: Buffer | undefined;
+      for (let final = false; ; ) {
+        crc = crc32(segment, crc);
+        this.#output.push(this.#deflater.deflate({ data: segment, dictionary, final, level: this.#level }), segment.length);
+        if (final) break;
+        dictionary = dictionaryAfter(segment);
+        await this.#admit();
+        ({ data: segment, final } = await this.#race(reader.segment(SEGMENT_BYTES)));
+      }
     } else {
-      this.#zip.addBuffer(buffer, name, { ...this.#entryOptions(options), compress });
+      crc = crc32(first);
+      this.#output.push(first);
+      for await (const chunk of reader.chunks()) {
+        crc = crc32(chunk, crc);
+        // Weighed by the buffer it pins: a slice keeps its whole parent chunk alive until written.
+        this.#output.push(chunk, chunk.buffer.byteLength);
+        await this.#admit();
+      }
     }
-    this.#counts.bytesIn += buffer.length;
+    const length = reader.bytesRead;
+    checkSize(name, size, length, this.#sink.path);
+    this.#counts.bytesIn += length;
+    this.#output.push((offset) => {
+      record.crc32 = crc;
+      record.uncompressedSize = length;
+      record.compressedSize = offset - dataStart;
+      this.#directory.add(record);
+      return dataDescriptor(record);
+    });
     this.#counts.entries++;
-    if (compress) this.#counts.deflated++;
+    if (method === 8) this.#counts.deflated++;
     else this.#counts.stored++;
   }
 
-  #deflatePays(sample: Buffer): Promise<boolean> {
-    return deflateWorthIt(sample, this.#level, this.#options.auto?.minSavings ?? 0.1);
+  /** An entry whose bytes are all at hand: header and data queued together, sizes in the header. */
+  #addWhole(record: ZipEntryRecord, data: Buffer | Promise<Buffer>, crc: number, length: number): void {
+    record.crc32 = crc;
+    record.uncompressedSize = length;
+    const place = (bytes: Buffer) => (offset: number) => {
+      record.compressedSize = bytes.length;
+      record.localHeaderOffset = offset;
+      this.#directory.add(record);
+      return Buffer.concat([localFileHeader(record), bytes]);
+    };
+    this.#output.push(Buffer.isBuffer(data) ? place(data) : data.then(place), length);
+    this.#counts.entries++;
   }
 
-  get #level(): number {
-    return this.#options.level ?? 6;
+  #countFile(method: 0 | 8, length: number): void {
+    this.#counts.bytesIn += length;
+    if (method === 8) this.#counts.deflated++;
+    else this.#counts.stored++;
   }
 
-  #entryOptions(options: Pick<ZipEntryOptions, 'mtime' | 'mode'>) {
-    const mode = options.mode ?? 0o100644;
-    // Permission bits alone mean a regular file.
-    return { mtime: this.#mtime(options.mtime), mode: (mode & 0o170000) === 0 ? 0o100000 | mode : mode, ...this.#timestampOption() };
+  /** Waits for room in the output window, and for the output to drain when memory is high. */
+  async #admit(): Promise<void> {
+    await this.#race(this.#output.room());
+    if (await this.#governor.admit(() => this.#output.flushed())) {
+      this.#logger.warn('zip intake paused for memory', { rssBytes: this.#governor.peakRssBytes, softLimitBytes: this.#governor.softLimitBytes });
+    }
   }
 
-  #mtime(mtime: Date | undefined): Date {
-    if (this.#options.deterministic) return DETERMINISTIC_MTIME;
-    return clampZipMtime(mtime ?? new Date());
-  }
-
-  #timestampOption(): { forceDosTimestamp?: boolean } {
-    return this.#options.deterministic ? { forceDosTimestamp: true } : {};
+  #record(name: string, mode: number, mtime: Date | undefined, method: 0 | 8 = 0, layout: { hasDataDescriptor: boolean; zip64: boolean } = { hasDataDescriptor: false, zip64: false }): ZipEntryRecord {
+    const time = this.#options.deterministic ? DETERMINISTIC_MTIME : clampZipMtime(mtime ?? new Date());
+    return {
+      name: Buffer.from(name),
+      method,
+      mode,
+      ...dosDateTime(time),
+      // A deterministic zip leaves out the UTC field: the DOS fields alone read the same everywhere.
+      unixTime: this.#options.deterministic ? undefined : Math.floor(time.getTime() / 1000),
+      ...layout,
+      crc32: 0,
+      compressedSize: 0,
+      uncompressedSize: 0,
+      localHeaderOffset: 0,
+    };
   }
 
   /** Runs `task` after every earlier call, so entries go in one at a time and in call order. */
@@ -376,14 +367,10 @@ export class IncrementalZipper {
         throw new CompressionError(`the zip was already ${this.#state === 'done' ? 'finalized' : 'being finalized'}`, { reason: 'INVALID_STATE', ...(name === undefined ? {} : { entryPath: name }) });
       }
       this.#currentName = name;
-      if (name !== undefined && (await this.#governor.admit(() => this.#sink.drained()))) {
-        this.#logger.warn('zip intake paused for memory', { rssBytes: this.#governor.peakRssBytes, softLimitBytes: this.#governor.softLimitBytes });
-      }
       try {
+        if (name !== undefined) await this.#admit();
         const result = await task();
         if (name !== undefined) this.#report(name);
-        // Entries added in a tight loop never give the event loop a turn: shelve here too.
-        this.#shelf.shelve();
         return result;
       } catch (error) {
         const typed = this.#failure ?? (isStorageError(error) ? error : sourceError(error, name, this.#sink.path));
@@ -398,23 +385,44 @@ export class IncrementalZipper {
     return result;
   }
 
-  async #race<T>(promise: Promise<T>): Promise<T> {
-    return Promise.race([promise, this.#failedSignal]);
+  /**
+   * Settles with `promise`, or rejects as soon as the zip fails. The listener on the failure
+   * promise is removed when `promise` settles first: racing against a promise that never settles
+   * would otherwise keep every result alive (a heap snapshot showed each entry's buffer retained
+   * that way).
+   */
+  #race<T>(promise: Promise<T>): Promise<T> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    return new Promise<T>((resolve, reject) => {
+      const onFailure = (error: Error) => reject(error);
+      this.#failureListeners.add(onFailure);
+      promise.then(
+        (value) => {
+          this.#failureListeners.delete(onFailure);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.#failureListeners.delete(onFailure);
+          reject(error);
+        },
+      );
+    });
   }
 
   #fail(error: Error): void {
     if (this.#failure) return;
     this.#failure = error;
     this.#stopTimers();
-    this.#currentSource?.destroy();
+    this.#output.stop();
+    void this.#reader?.close();
     this.#abandoned = this.#sink.abandon();
-    this.#rejectFailed(error);
+    for (const listener of this.#failureListeners) listener(error);
+    this.#failureListeners.clear();
   }
 
   #stopTimers(): void {
     if (this.#progressTimer) clearInterval(this.#progressTimer);
     this.#progressTimer = undefined;
-    this.#stopMemoryWatch();
   }
 
   #report(currentEntry: string | undefined, phase = 'compressing'): void {
@@ -439,14 +447,19 @@ export class IncrementalZipper {
   }
 }
 
-/** The latest time the Info-ZIP extended timestamp holds (2038-01-19T03:14:07Z). */
-const MAX_EXTENDED_TIMESTAMP_MS = 0x7fffffff * 1000;
+/** Permission bits alone mean a regular file. */
+function fileMode(mode = 0o100644): number {
+  return (mode & 0o170000) === 0 ? 0o100000 | mode : mode;
+}
+
+function checkSize(name: string, declared: number | undefined, actual: number, outputPath: string | undefined): void {
+  if (declared !== undefined && declared !== actual) throw sizeMismatchError(name, declared, actual, outputPath);
+}
 
 /**
- * yazl 3 clamps the extended timestamp to a signed 32-bit range and then writes it unsigned, so
- * a time before 1970 throws a RangeError inside its pump, where nothing can catch it and the zip
- * never finishes (found by fuzzing: test/fixtures/fuzz/mtime-before-1970-crashes-repackage-in-yazl.tar).
- * Times are clamped to what the field holds; an invalid Date becomes the epoch.
+ * The extended timestamp holds seconds since 1970 in 32 bits, so a time before 1970 or after
+ * 2038 is clamped to what the field holds (found by fuzzing: a tar with a pre-1970 mtime, see
+ * test/fixtures/fuzz/mtime-before-1970-crashes-repackage-in-yazl.tar); an invalid Date becomes the epoch.
  */
 function clampZipMtime(mtime: Date): Date {
   const ms = mtime.getTime();

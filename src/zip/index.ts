@@ -1,12 +1,10 @@
 export { IncrementalZipper, DETERMINISTIC_MTIME } from './incremental-zipper.js';
-export type { IncrementalZipperOptions, ZipEntryOptions, ZipResult } from './incremental-zipper.js';
+export type { IncrementalZipperOptions, ZipEntryOptions, ZipResult } from './zip-types.js';
 export { createZipStreaming } from './create-zip-streaming.js';
 export type { CreateZipStreamingOptions, ZipStorage, ZipReserveOptions, ZipReservation } from './create-zip-streaming.js';
 export type { ZipCompression, AutoCompressionOptions } from './compression-choice.js';
 export type { ZipOutput } from './zip-output.js';
 export type { MemoryGovernorOptions } from './memory-governor.js';
 export { checkZipEntryName } from './zip-entry-name.js';
-export { walkSorted } from './walk-sorted.js';
-export type { WalkedItem } from './walk-sorted.js';
 export { s3UploadStream } from './s3-upload-stream.js';
 export type { S3UploadStreamOptions, S3UploadResult, S3UploadStream } from './s3-upload-stream.js';

@@ -1,13 +1,10 @@
-// Seed property 8 / requirement 3.5: watch memory while compressing and, above a soft limit,
-// stop taking new input until the output has drained. What bounds memory is backpressure (every
-// stage holds at most its high-water mark); this is a second line for when something upstream
-// buffers more than it should. Calling gc() only helps when the process runs with --expose-gc,
+// Watch memory while compressing and, above a soft limit, stop taking new input until the output
+// has drained (docs/repackaging.md, "Memory"). What bounds memory is backpressure and the zip
+// writer's fixed window; this is a second line for when something upstream buffers more than it
+// should. Calling gc() only helps when the process runs with --expose-gc,
 // and only returns garbage: it cannot free what is still referenced.
 
-import type { Readable } from 'node:stream';
-
 const SAMPLE_EVERY_MS = 50;
-const WATCH_EVERY_MS = 100;
 
 /** Runs a full collection when the process was started with --expose-gc; otherwise nothing. */
 function collectGarbage(): void {
@@ -56,34 +53,6 @@ export class MemoryGovernor {
     const rss = (this.#lastRss = this.#readRss());
     if (rss > this.#peakRss) this.#peakRss = rss;
     return rss;
-  }
-
-  /**
-   * Watches memory while an entry streams: every 100 ms, above the soft limit, pauses the
-   * current source until the output has drained, then collects garbage if `gc` is exposed and
-   * resumes it. Returns a function that stops the watch.
-   */
-  watch(currentSource: () => Readable | undefined, drained: () => Promise<void>): () => void {
-    let busy = false;
-    const timer = setInterval(() => {
-      if (busy) return;
-      // Sampled on every tick, so the peak covers the whole run, not just entry boundaries.
-      const rss = this.sample();
-      const source = currentSource();
-      if (source === undefined || source.destroyed || rss <= this.softLimitBytes) return;
-      busy = true;
-      this.#pauses++;
-      source.pause();
-      void drained().then(() => {
-        collectGarbage();
-        this.#sampledAt = -Infinity;
-        this.sample();
-        // The pipe resumes it too once its destination drains; resuming twice is harmless.
-        if (!source.destroyed) source.resume();
-        busy = false;
-      });
-    }, WATCH_EVERY_MS).unref();
-    return () => clearInterval(timer);
   }
 
   /**

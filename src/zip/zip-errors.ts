@@ -21,11 +21,3 @@ export function sourceError(error: unknown, name: string | undefined, outputPath
     ...outputField(outputPath),
   });
 }
-
-/** An 'error' event from yazl (it reports a size mismatch only by its message). */
-export function yazlError(error: Error, name: string | undefined, outputPath: string | undefined): Error {
-  if (/unexpected number of bytes/.test(error.message)) {
-    return new CompressionError(`an entry's source gave a different number of bytes than declared`, { reason: 'SIZE_MISMATCH', cause: error, ...outputField(outputPath) });
-  }
-  return sourceError(error, name, outputPath);
-}

@@ -70,6 +70,7 @@ describe('repackage', () => {
         const result = await repackage({
           source: Readable.from([await tarGz(files)]),
           output: out,
+          overwrite: true,
           compression,
           rename: (path) => (path === 'c' ? null : `stage/${path}`),
           extraEntries: [{ name: 'manifest.json', data: '{"stage":"stage"}' }],

@@ -63,8 +63,6 @@ describe('IncrementalZipper', () => {
     await zipper.addStream(Readable.from([randomBytes(1_000_000)]), 'a.bin', { size: 1_000_000 });
     const result = await zipper.finalize();
     expect(statSync(out).size).toBe(result.bytesWritten);
-    // Every entry stored with a known size: yazl predicted the final size exactly.
-    expect(result.finalSize).toBe(result.bytesWritten);
   });
 
   it('waits for a slow Writable to finish before resolving finalize', async () => {

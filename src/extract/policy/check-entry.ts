@@ -1,10 +1,28 @@
 import { ExtractionError } from '../../errors.js';
-import type { RawEntry } from '../readers/raw-entry.js';
 import type { EntryType } from '../types.js';
 import { checkHardlinkTarget, checkSymlinkTarget } from './check-link-target.js';
 import type { ExtractionLimits } from './limits.js';
 import { normalizeEntryPath } from './normalize-entry-path.js';
 import { sanitizeMode } from './sanitize-mode.js';
+
+/**
+ * What the policy reads of an entry: the fields a reader decoded, before any check. A reader's
+ * `RawEntry` is one; the policy names its own input so that it depends on no reader.
+ */
+export interface PolicyInput {
+  /** The final name, as the archive gives it. */
+  name: string;
+  /** What the header says the entry is (`'file'`, `'directory'`, `'symlink'`, `'hardlink'`, or a kind that is refused). */
+  kind: string;
+  /** Declared uncompressed size. */
+  size: number;
+  /** Mode bits as stored. */
+  mode: number;
+  /** For links: the target as stored. */
+  linkTarget?: string;
+  /** For unknown kinds: the raw type flag, for the error message. */
+  typeFlag?: string;
+}
 
 /** How links are treated: allowed when they stay inside the destination, or refused. */
 export type LinkPolicy = 'within-destination' | 'reject';
@@ -42,7 +60,7 @@ const REFUSED_KINDS: Record<string, string> = {
  * const checked = checkEntry(raw, DEFAULT_LIMITS, 'within-destination');
  * ```
  */
-export function checkEntry(raw: RawEntry, limits: ExtractionLimits, links: LinkPolicy): CheckedEntry {
+export function checkEntry(raw: PolicyInput, limits: ExtractionLimits, links: LinkPolicy): CheckedEntry {
   const refused = REFUSED_KINDS[raw.kind];
   if (refused !== undefined) {
     const flag = raw.typeFlag === undefined ? '' : ` (type flag ${JSON.stringify(raw.typeFlag)})`;

@@ -23,6 +23,7 @@ import { diskStorage, type ExtractorStorage } from './storage-like.js';
 export interface ExtractToDirectoryOptions {
   limits: ExtractionLimits;
   links: LinkPolicy;
+  stripComponents?: number;
   storage?: ExtractorStorage;
   signal?: AbortSignal;
   onProgress?: ProgressListener;
@@ -142,7 +143,7 @@ export async function extractToDirectory(archive: ArchiveSource, destDir: string
     // removed by the cleanup callback): a hard link to one is skipped, not taken for an escape.
     const releasedFiles = new Set<string>();
     const folderTimes: Array<{ path: string; mode: number; mtime: Date }> = [];
-    for await (const entry of iterateEntries(archive, { limits: options.limits, links: options.links, ...(options.signal ? { signal: options.signal } : {}) })) {
+    for await (const entry of iterateEntries(archive, { limits: options.limits, links: options.links, ...(options.stripComponents ? { stripComponents: options.stripComponents } : {}), ...(options.signal ? { signal: options.signal } : {}) })) {
       result.entries++;
       if (options.filter !== undefined && !options.filter(entry)) {
         result.skipped++;

@@ -1,0 +1,59 @@
+// How an entry is deflated: cut at fixed offsets of its content into segments, each compressed
+// on its own with the previous segment's last 32 KiB as dictionary (as pigz does). A segment that
+// is not the last ends with a sync flush (byte-aligned, no final bit), so the segments joined are
+// one valid DEFLATE stream. Because the cut points depend only on the content, the bytes are the
+// same wherever and in whatever order the segments are compressed: on this thread, or on several
+// worker threads at once (see deflate-pool.ts). The cost against one continuous stream is a few
+// bytes a segment (docs/performance.md).
+import { constants, deflateRawSync } from 'node:zlib';
+
+/** Content bytes per segment. Entries up to this size are one segment, compressed in one call. */
+export const SEGMENT_BYTES = 1024 * 1024;
+/** The window of DEFLATE: what a segment may refer back to in the one before. */
+export const DICTIONARY_BYTES = 32 * 1024;
+
+/** One segment to compress. */
+export interface DeflateJob {
+  /** The segment's content. */
+  data: Buffer;
+  /** The last bytes of the previous segment, or `undefined` for the first. */
+  dictionary: Buffer | undefined;
+  /** True for the entry's last segment: it ends the DEFLATE stream. */
+  final: boolean;
+  /** zlib level, 1 to 9. */
+  level: number;
+}
+
+/** Something that compresses segments: on this thread, or on a pool of workers. */
+export interface SegmentDeflater {
+  /** The raw DEFLATE bytes of `job`. */
+  deflate(job: DeflateJob): Buffer | Promise<Buffer>;
+  /** How many segments may be in flight at once to keep it busy. 1 for this thread. */
+  readonly parallelism: number;
+}
+
+/**
+ * Compresses one segment, synchronously. The one definition of the bytes: the worker pool runs
+ * this same function.
+ *
+ * @example
+ * ```ts
+ * const first = deflateSegment({ data: part1, dictionary: undefined, final: false, level: 6 });
+ * const last = deflateSegment({ data: part2, dictionary: part1.subarray(-32768), final: true, level: 6 });
+ * ```
+ */
+export function deflateSegment(job: DeflateJob): Buffer {
+  return deflateRawSync(job.data, {
+    level: job.level,
+    finishFlush: job.final ? constants.Z_FINISH : constants.Z_SYNC_FLUSH,
+    ...(job.dictionary === undefined || job.dictionary.length === 0 ? {} : { dictionary: job.dictionary }),
+  });
+}
+
+/** Compresses on the calling thread: no worker start-up, no copies; the main thread does the work. */
+export const inlineDeflater: SegmentDeflater = { deflate: deflateSegment, parallelism: 1 };
+
+/** The dictionary the segment after `segment` starts from. */
+export function dictionaryAfter(segment: Buffer): Buffer {
+  return segment.length <= DICTIONARY_BYTES ? segment : segment.subarray(segment.length - DICTIONARY_BYTES);
+}
