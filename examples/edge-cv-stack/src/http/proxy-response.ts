@@ -6,7 +6,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 export const CORS_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'Access-Control-Allow-Origin': '*',
   'Access-Control-Allow-Headers': 'Content-Type,Authorization,X-Amz-Date,X-Api-Key,X-Amz-Security-Token',
-  'Access-Control-Allow-Methods': 'OPTIONS,POST',
+  'Access-Control-Allow-Methods': 'OPTIONS,GET,POST',
 });
 
 /** A proxy-integration response with a JSON body and the CORS headers. */
@@ -19,7 +19,7 @@ export function jsonResponse(statusCode: number, body: unknown): APIGatewayProxy
 }
 
 /** The error codes the API answers with, one per kind of failure a caller can act on. */
-export type ApiErrorCode = 'BAD_REQUEST' | 'NOT_FOUND' | 'EFS_UNAVAILABLE' | 'INSUFFICIENT_STORAGE' | 'S3_ERROR' | 'INTERNAL';
+export type ApiErrorCode = 'BAD_REQUEST' | 'NOT_FOUND' | 'CONFLICT' | 'SAGEMAKER_ERROR' | 'EFS_UNAVAILABLE' | 'INSUFFICIENT_STORAGE' | 'S3_ERROR' | 'INTERNAL';
 
 /** A JSON error response: `{ error, message, ...fields }`. */
 export function errorResponse(
