@@ -21,6 +21,12 @@ export interface ApiProps {
   readonly producer: lambda.IFunction;
   /** Target of `POST /predict`. */
   readonly consumer: lambda.IFunction;
+  /** The SageMaker job functions (issue 16): `POST /jobs/training`, `POST /jobs/compilation`, `GET /jobs/{training|compilation}/{jobName}`. */
+  readonly jobs?: {
+    readonly createTrainingJob: lambda.IFunction;
+    readonly createCompilationJob: lambda.IFunction;
+    readonly jobStatus: lambda.IFunction;
+  };
 }
 
 /** The REST API and its stage. */
@@ -54,7 +60,7 @@ export class Api extends Construct {
       },
       defaultCorsPreflightOptions: {
         allowOrigins: apigateway.Cors.ALL_ORIGINS,
-        allowMethods: ['POST', 'OPTIONS'],
+        allowMethods: props.jobs ? ['GET', 'POST', 'OPTIONS'] : ['POST', 'OPTIONS'],
         allowHeaders: ['Content-Type'],
       },
     });
@@ -66,5 +72,21 @@ export class Api extends Construct {
     this.restApi.root
       .addResource('predict')
       .addMethod('POST', new apigateway.LambdaIntegration(props.consumer, { proxy: true }));
+
+    if (props.jobs) {
+      // Static kinds rather than a {kind} variable: API Gateway matches a static segment first
+      // and would never reach a variable sibling below it.
+      const jobs = this.restApi.root.addResource('jobs');
+      const status = new apigateway.LambdaIntegration(props.jobs.jobStatus, { proxy: true });
+      const kinds = [
+        ['training', props.jobs.createTrainingJob],
+        ['compilation', props.jobs.createCompilationJob],
+      ] as const;
+      for (const [kind, create] of kinds) {
+        const resource = jobs.addResource(kind);
+        resource.addMethod('POST', new apigateway.LambdaIntegration(create, { proxy: true }));
+        resource.addResource('{jobName}').addMethod('GET', status);
+      }
+    }
   }
 }

@@ -20,9 +20,9 @@ import {
   LAMBDA_RUNTIME,
   LOG_LEVEL,
   METRICS_NAMESPACE,
-  SERVICE_NAMES,
+  ALL_SERVICE_NAMES,
   STORAGE_THRESHOLDS,
-  type ServiceName,
+  type AnyServiceName,
 } from './config.js';
 import type { Network } from './network.js';
 import type { JobTables, ModelBucket, SharedFileSystem } from './storage.js';
@@ -34,9 +34,9 @@ const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DEPLOYMENTS_PREFIX = 'deployments/';
 const HANDLERS_DIR = fileURLToPath(new URL('../src/handlers/', import.meta.url));
 
-/** Absolute path of the handler module of one function. */
-export function handlerEntry(service: ServiceName): string {
-  return `${HANDLERS_DIR}${service}.ts`;
+/** Absolute path of the handler module of one function (named after its service). */
+export function handlerEntry(service: AnyServiceName): string {
+  return `${HANDLERS_DIR}${ALL_SERVICE_NAMES[service]}.ts`;
 }
 
 /** Everything {@link Compute} wires the functions to. */
@@ -166,7 +166,7 @@ export type EdgeFunctionProps = Partial<nodejs.NodejsFunctionProps> & {
  */
 export function edgeFunction(
   scope: Construct,
-  service: ServiceName,
+  service: AnyServiceName,
   props: EdgeFunctionProps,
 ): nodejs.NodejsFunction {
   const id = service.charAt(0).toUpperCase() + service.slice(1);
@@ -188,7 +188,7 @@ export function edgeFunction(
     environment: {
       ...props.environment,
       LOG_LEVEL,
-      POWERTOOLS_SERVICE_NAME: SERVICE_NAMES[service],
+      POWERTOOLS_SERVICE_NAME: ALL_SERVICE_NAMES[service],
       METRICS_NAMESPACE,
       NODE_OPTIONS: '--enable-source-maps',
     },

@@ -40,6 +40,33 @@ export const SERVICE_NAMES = {
 export type ServiceName = keyof typeof SERVICE_NAMES;
 
 /**
+ * `POWERTOOLS_SERVICE_NAME` of the SageMaker job functions (issue 16), which is also the file name
+ * of each one's handler in `src/handlers/`.
+ */
+export const JOB_SERVICE_NAMES = {
+  createTrainingJob: 'create-training-job',
+  createCompilationJob: 'create-compilation-job',
+  jobStatus: 'job-status',
+} as const;
+
+/** One of the SageMaker job functions. */
+export type JobServiceName = keyof typeof JOB_SERVICE_NAMES;
+
+/** Every function of the example, by construct name, with its service (and handler file) name. */
+export const ALL_SERVICE_NAMES = { ...SERVICE_NAMES, ...JOB_SERVICE_NAMES } as const;
+
+/** Any function of the example. */
+export type AnyServiceName = keyof typeof ALL_SERVICE_NAMES;
+
+/**
+ * SageMaker job names the stack's functions may create start with `<prefix>-`: the IAM policy
+ * allows `sagemaker:Create*Job` on those names only, and the handlers refuse others with a 400.
+ */
+export function jobNamePrefix(prefix: string): string {
+  return `${prefix}-`;
+}
+
+/**
  * Names of the EMF metrics the library emits (namespace {@link METRICS_NAMESPACE}), taken from the
  * library itself so the dashboard and alarms cannot drift from what the handlers write.
  */

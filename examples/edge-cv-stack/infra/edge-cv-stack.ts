@@ -8,6 +8,7 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import type { Construct } from 'constructs';
 import { Api } from './api.js';
 import { Compute } from './compute.js';
+import { Jobs } from './jobs.js';
 import { BUCKET_PREFIXES, type StackSettings } from './config.js';
 import { Monitoring } from './monitoring.js';
 import { acknowledgeNagFindings } from './nag-acknowledgments.js';
@@ -38,6 +39,8 @@ export class EdgeCvStack extends Stack {
   readonly tables: JobTables;
   /** The four functions. */
   readonly compute: Compute;
+  /** The SageMaker job functions and the role the jobs run as. */
+  readonly jobs: Jobs;
   /** The REST API. */
   readonly api: Api;
   /** Dashboard and alarms. */
@@ -65,9 +68,12 @@ export class EdgeCvStack extends Stack {
       { prefix: BUCKET_PREFIXES.models },
     );
 
+    this.jobs = new Jobs(this, 'Jobs', { prefix, bucket: this.modelBucket });
+
     this.api = new Api(this, 'Api', {
       producer: this.compute.producer,
       consumer: this.compute.consumer,
+      jobs: this.jobs,
     });
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
@@ -104,6 +110,7 @@ export class EdgeCvStack extends Stack {
       ConsumerFunctionName: { value: this.compute.consumer.functionName, description: 'Consumer Lambda' },
       PackagingFunctionName: { value: this.compute.packaging.functionName, description: 'Packaging Lambda' },
       MigrationFunctionName: { value: this.compute.migration.functionName, description: 'Migration Lambda' },
+      SageMakerRoleArn: { value: this.jobs.sagemakerRole.roleArn, description: 'Role SageMaker training and compilation jobs run as' },
       DashboardName: { value: this.monitoring.dashboard.dashboardName, description: 'CloudWatch dashboard' },
       AlarmTopicArn: { value: this.monitoring.alarmTopic.topicArn, description: 'SNS topic every alarm notifies (subscribe to it, or deploy with -c alarmEmail=...)' },
     };

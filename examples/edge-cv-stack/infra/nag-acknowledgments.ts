@@ -85,6 +85,8 @@ export function acknowledgeNagFindings(stack: EdgeCvStack): void {
     );
   }
 
+  acknowledgeJobFindings(stack, bucketLogicalId);
+
   const notifications = stack.node.tryFindChild(BUCKET_NOTIFICATIONS_HANDLER);
   if (notifications) {
     acknowledge(
@@ -123,4 +125,40 @@ export function acknowledgeNagFindings(stack: EdgeCvStack): void {
     'AwsSolutions-COG4',
     'No user pool in this POC: see AwsSolutions-APIG4.',
   );
+}
+
+/** The SageMaker job functions and the execution role (issue 16). */
+function acknowledgeJobFindings(stack: EdgeCvStack, bucketLogicalId: string): void {
+  const { jobs } = stack;
+  const bucketObjects = (prefix: string) => `AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/${prefix}*]`;
+  const jobArn = (kind: string) => `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:${kind}/${jobs.jobPrefix}*]`;
+  for (const fn of jobs.functions) {
+    if (fn.role) acknowledge(fn.role, LAMBDA_BASIC, 'AWS-maintained minimal policy for a function to write its own CloudWatch Logs (CreateLogStream/PutLogEvents); nothing else.');
+  }
+  const named = 'Job names come from the request and are only known at run time; the resource is limited to names with the stack\'s prefix, which the handler enforces with a 400.';
+  const trainingRole = jobs.createTrainingJob.role;
+  const compilationRole = jobs.createCompilationJob.role;
+  const statusRole = jobs.jobStatus.role;
+  if (trainingRole) {
+    acknowledge(trainingRole, jobArn('training-job'), named);
+    acknowledge(trainingRole, bucketObjects('models/training/'), 'Reads (HEAD) the model archive a training job wrote, under models/training/ only; job names are run-time values.');
+  }
+  if (compilationRole) {
+    acknowledge(compilationRole, jobArn('compilation-job'), named);
+    acknowledge(compilationRole, bucketObjects('models/compilation/'), 'Lists and reads the archives compilation jobs wrote, under models/compilation/ only; job and target names are run-time values.');
+  }
+  if (statusRole) {
+    acknowledge(statusRole, jobArn('training-job'), `DescribeTrainingJob only. ${named}`);
+    acknowledge(statusRole, jobArn('compilation-job'), `DescribeCompilationJob only. ${named}`);
+    acknowledge(statusRole, 'AwsSolutions-IAM5[Resource::*]', 'sagemaker:ListCompilationJobs supports no resource-level permission in IAM; the handler keeps only jobs writing under the asked compilation\'s folder.');
+    acknowledge(statusRole, bucketObjects('models/'), 'Status reads (HEAD/List) the job outputs it reports, under models/; keys are run-time values.');
+    acknowledge(statusRole, bucketObjects('datasets/'), 'Jobs made before the layout migration report outputs under datasets/ (seed 003, requirement 5.5); status checks whether they are still there.');
+  }
+  const role = jobs.sagemakerRole;
+  acknowledge(role, bucketObjects('datasets/'), 'SageMaker training reads the dataset folder named in the request; dataset names are run-time values.');
+  acknowledge(role, bucketObjects('models/training/'), 'Training jobs write models/training/<job>/ and compilation jobs read it; job names are run-time values.');
+  acknowledge(role, bucketObjects('models/compilation/'), 'Compilation jobs write models/compilation/<job>/<target>/; job and target names are run-time values.');
+  acknowledge(role, 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/sagemaker/*]', 'The job containers write their logs to the /aws/sagemaker/ log groups SageMaker creates per job, as SageMaker documents for an execution role.');
+  acknowledge(role, 'AwsSolutions-IAM5[Resource::*]', 'ecr:GetAuthorizationToken has no resource in IAM, and cloudwatch:PutMetricData is limited by condition to the /aws/sagemaker/ namespaces.');
+  acknowledge(role, 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/*]', 'The training image is named in each request; image reads only, in this account and region.');
 }

@@ -75,9 +75,11 @@ export function createCompilationJobHandler(options: JobApiOptions): ProxyHandle
 /** `GET /jobs/{kind}/{jobName}`: status and the full S3 paths of the outputs. */
 export function jobStatusHandler(options: JobApiOptions): ProxyHandler {
   return wrap(options, async (event, deps) => {
-    const kind = JobKindSchema.safeParse(event.pathParameters?.kind);
-    if (!kind.success) throw new BadRequestError(`kind: must be "training" or "compilation", got ${JSON.stringify(event.pathParameters?.kind ?? null)}`);
-    const jobName = event.pathParameters?.jobName ?? '';
+    // API Gateway routes /jobs/training/{jobName} and /jobs/compilation/{jobName} here.
+    const [, , kindSegment, nameSegment] = event.path.split('/');
+    const kind = JobKindSchema.safeParse(kindSegment);
+    if (!kind.success) throw new BadRequestError(`kind: must be "training" or "compilation", got ${JSON.stringify(kindSegment ?? null)}`);
+    const jobName = event.pathParameters?.jobName ?? decodeURIComponent(nameSegment ?? '');
     if (!JOB_NAME_PATTERN.test(jobName)) throw new BadRequestError(`jobName: ${JSON.stringify(jobName)} is not a SageMaker job name`);
     const view = kind.data === 'training' ? await trainingJobStatus(jobName, deps) : await compilationJobStatus(jobName, deps);
     return jsonResponse(200, view);

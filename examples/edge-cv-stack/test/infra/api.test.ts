@@ -19,13 +19,13 @@ function resourceId(pathPart: string): string {
 }
 
 describe('REST API', () => {
-  it('is one regional REST API with exactly the ingest and predict resources', () => {
+  it('is one regional REST API with exactly the ingest, predict and jobs resources', () => {
     template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
     template.hasResourceProperties('AWS::ApiGateway::RestApi', {
       EndpointConfiguration: { Types: ['REGIONAL'] },
     });
     const parts = Object.values(template.findResources('AWS::ApiGateway::Resource')).map((r) => r.Properties.PathPart);
-    expect(parts.sort()).toEqual(['ingest', 'predict']);
+    expect(parts.sort()).toEqual(['compilation', 'ingest', 'jobs', 'predict', 'training', '{jobName}', '{jobName}']);
   });
 
   for (const [pathPart, service] of [
@@ -62,11 +62,27 @@ describe('REST API', () => {
     });
   }
 
-  it('has no other methods than POST and the CORS preflights', () => {
+  it('has no other methods than POST, the job status GETs and the CORS preflights', () => {
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).map((m) => m.Properties.HttpMethod);
-    expect(methods.filter((m) => m === 'POST')).toHaveLength(2);
-    expect(methods.every((m) => m === 'POST' || m === 'OPTIONS')).toBe(true);
+    expect(methods.filter((m) => m === 'POST')).toHaveLength(4);
+    expect(methods.filter((m) => m === 'GET')).toHaveLength(2);
+    expect(methods.every((m) => m === 'POST' || m === 'GET' || m === 'OPTIONS')).toBe(true);
   });
+
+  for (const [kind, service] of [
+    ['training', 'create-training-job'],
+    ['compilation', 'create-compilation-job'],
+  ] as const) {
+    it(`POST /jobs/${kind} invokes ${service} and GET /jobs/${kind}/{jobName} invokes job-status`, () => {
+      const kindId = onlyResource(template, 'AWS::ApiGateway::Resource', (p) => p['PathPart'] === kind).logicalId;
+      const nameId = onlyResource(template, 'AWS::ApiGateway::Resource', (p) => p['PathPart'] === '{jobName}' && p['ParentId']?.Ref === kindId).logicalId;
+      const post = onlyResource(template, 'AWS::ApiGateway::Method', (p) => p['HttpMethod'] === 'POST' && p['ResourceId']?.Ref === kindId);
+      expect(JSON.stringify(post.resource.Properties.Integration.Uri)).toContain(functionLogicalId(template, service));
+      const get = onlyResource(template, 'AWS::ApiGateway::Method', (p) => p['HttpMethod'] === 'GET' && p['ResourceId']?.Ref === nameId);
+      expect(get.resource.Properties.Integration.Type).toBe('AWS_PROXY');
+      expect(JSON.stringify(get.resource.Properties.Integration.Uri)).toContain(functionLogicalId(template, 'job-status'));
+    });
+  }
 });
 
 describe('stage', () => {

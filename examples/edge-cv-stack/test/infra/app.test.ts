@@ -48,8 +48,8 @@ describe('bin/app.ts', () => {
       files: Record<string, { source: { path: string; packaging?: string } }>;
     };
     const zipAssets = Object.values(assets.files).filter((f) => f.source.packaging === 'zip');
-    // Four functions whose code is the unbundled placeholder (the project root), nothing staged.
-    expect(zipAssets).toHaveLength(4);
+    // Seven functions whose code is the unbundled placeholder (the project root), nothing staged.
+    expect(zipAssets).toHaveLength(7);
     for (const asset of zipAssets) expect(asset.source.path).toBe(join(EXAMPLE_DIR, '..', '..'));
     expect(readdirSync(outdir).filter((name) => name.startsWith('asset.'))).toEqual([]);
   });

@@ -97,8 +97,8 @@ describe('template summary', () => {
       dashboards: count('AWS::CloudWatch::Dashboard'),
       topics: count('AWS::SNS::Topic'),
     }).toEqual({
-      // Four handlers plus CDK's bucket-notification helper.
-      functions: 5,
+      // Four handlers, the three SageMaker job handlers, and CDK's bucket-notification helper.
+      functions: 8,
       tables: 2,
       buckets: 1,
       fileSystems: 1,

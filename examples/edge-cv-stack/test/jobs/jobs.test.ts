@@ -39,9 +39,8 @@ const compilation = {
   dataInputConfig: { input0: [1, 3, 224, 224] },
 };
 
-async function call<T>(handler: ProxyHandler, request: { method?: string; path: string; body?: unknown; pathParameters?: Record<string, string> }) {
+async function call<T>(handler: ProxyHandler, request: { method?: string; path: string; body?: unknown }) {
   const event = toProxyEvent({ method: request.method ?? 'POST', path: request.path, body: request.body === undefined ? null : typeof request.body === 'string' ? request.body : JSON.stringify(request.body) });
-  if (request.pathParameters) event.pathParameters = request.pathParameters;
   const result: APIGatewayProxyResult = await handler(event, lambdaContext('jobs'));
   return { status: result.statusCode, body: JSON.parse(result.body) as T & { error?: string; message?: string; differences?: string[] } };
 }
@@ -102,14 +101,14 @@ describe.skipIf(unavailable !== undefined)('job endpoints on moto and s3rver', (
   });
 
   it('reports status with the new-layout model path, and where the object is', async () => {
-    const before = await call<TrainingJobView>(handlers.status, { method: 'GET', path: '/jobs/training/x', pathParameters: { kind: 'training', jobName: training.jobName } });
+    const before = await call<TrainingJobView>(handlers.status, { method: 'GET', path: `/jobs/training/${training.jobName}` });
     expect(before.status).toBe(200);
     expect(before.body.status).toBe('Completed');
     expect(before.body.outputs.model.availableAt).toBeNull();
 
     const key = paths.trainingOutput(training.jobName, 'output', 'model.tar.gz');
     await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: Buffer.alloc(1234, 7) }));
-    const after = await call<TrainingJobView>(handlers.status, { method: 'GET', path: '/jobs/training/x', pathParameters: { kind: 'training', jobName: training.jobName } });
+    const after = await call<TrainingJobView>(handlers.status, { method: 'GET', path: `/jobs/training/${training.jobName}` });
     expect(after.body.outputs.model).toEqual({ uri: `s3://${BUCKET}/${key}`, availableAt: 'new', bytes: 1234 });
   });
 
@@ -127,7 +126,7 @@ describe.skipIf(unavailable !== undefined)('job endpoints on moto and s3rver', (
     );
     const legacyKey = `datasets/cats/training-output/${jobName}/output/model.tar.gz`;
     const newKey = paths.trainingOutput(jobName, 'output', 'model.tar.gz');
-    const status = () => call<TrainingJobView>(handlers.status, { method: 'GET', path: '/jobs/training/x', pathParameters: { kind: 'training', jobName } });
+    const status = () => call<TrainingJobView>(handlers.status, { method: 'GET', path: `/jobs/training/${jobName}` });
 
     await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: legacyKey, Body: Buffer.alloc(10) }));
     expect((await status()).body.outputs.model).toEqual({ uri: `s3://${BUCKET}/${newKey}`, legacyUri: `s3://${BUCKET}/${legacyKey}`, availableAt: 'legacy', bytes: 10 });
@@ -137,11 +136,11 @@ describe.skipIf(unavailable !== undefined)('job endpoints on moto and s3rver', (
   });
 
   it('answers 404 for an unknown job and 400 for an unknown kind', async () => {
-    const missing = await call(handlers.status, { method: 'GET', path: '/jobs/training/x', pathParameters: { kind: 'training', jobName: `${PREFIX}nope` } });
+    const missing = await call(handlers.status, { method: 'GET', path: `/jobs/training/${PREFIX}nope` });
     expect(missing.status).toBe(404);
-    const missingCompilation = await call(handlers.status, { method: 'GET', path: '/jobs/compilation/x', pathParameters: { kind: 'compilation', jobName: `${PREFIX}nope` } });
+    const missingCompilation = await call(handlers.status, { method: 'GET', path: `/jobs/compilation/${PREFIX}nope` });
     expect(missingCompilation.status).toBe(404);
-    const kind = await call(handlers.status, { method: 'GET', path: '/jobs/deploy/x', pathParameters: { kind: 'deploy', jobName: 'x' } });
+    const kind = await call(handlers.status, { method: 'GET', path: `/jobs/deploy/${'x'}` });
     expect(kind.status).toBe(400);
   });
 
@@ -165,7 +164,7 @@ describe.skipIf(unavailable !== undefined)('job endpoints on moto and s3rver', (
     const archive = paths.compilationOutput(compilation.jobName, 'ml_c5', 'model-ml_c5.tar.gz');
     await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: archive, Body: Buffer.alloc(99, 1) }));
 
-    const reply = await call<CompilationJobView>(handlers.status, { method: 'GET', path: '/jobs/compilation/x', pathParameters: { kind: 'compilation', jobName: compilation.jobName } });
+    const reply = await call<CompilationJobView>(handlers.status, { method: 'GET', path: `/jobs/compilation/${compilation.jobName}` });
     expect(reply.status).toBe(200);
     expect(reply.body.status).toBe('COMPLETED');
     expect(reply.body.prefix).toBe(`s3://${BUCKET}/models/compilation/${compilation.jobName}/`);
