@@ -26,6 +26,9 @@ console.error(
     `  API        ${stack.url}  (POST /ingest, POST /predict)`,
     `  S3         ${stack.s3.endpoint}  bucket ${stack.bucket}  (models/ ObjectCreated -> producer)`,
     `  DynamoDB   ${stack.dynamo.endpoint}`,
+    stack.sagemaker
+      ? `  SageMaker  ${stack.sagemaker.endpoint}  (moto; POST /jobs/training, POST /jobs/compilation, GET /jobs/{kind}/{jobName})`
+      : `  SageMaker  not running, job routes left out: ${stack.sagemakerUnavailable ?? ''}`,
     `  EFS mount  ${stack.mountPath}`,
     `  Ctrl-C to stop`,
   ].join('\n'),

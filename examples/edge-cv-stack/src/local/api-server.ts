@@ -14,7 +14,10 @@ const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 /** What the server routes to. */
 export interface ApiServerOptions {
-  /** POST path to function, e.g. `{ '/ingest': producer, '/predict': consumer }`. */
+  /**
+   * Route to function: a bare path takes POST (`{ '/ingest': producer }`); `'GET /jobs/training/{jobName}'`
+   * names the method and may end in `{name}` segments, passed as `pathParameters` as API Gateway does.
+   */
   routes: Record<string, LocalFunction>;
   /** Answers GET /_local/facts. */
   facts: () => Promise<unknown>;
@@ -47,6 +50,34 @@ async function readBody(request: IncomingMessage): Promise<string | null> {
   return size === 0 ? null : Buffer.concat(chunks).toString('utf8');
 }
 
+/** The function and path parameters of the route matching `method path`, if any. */
+function matchRoute(routes: Record<string, LocalFunction>, method: string, path: string): { fn: LocalFunction | undefined; resource: string; pathParameters: Record<string, string> | null; allowed: string[] } | undefined {
+  const allowed: string[] = [];
+  const parts = path.split('/');
+  for (const [spec, fn] of Object.entries(routes)) {
+    const [routeMethod, resource] = spec.includes(' ') ? (spec.split(' ', 2) as [string, string]) : ['POST', spec];
+    const pattern = resource.split('/');
+    if (pattern.length !== parts.length) continue;
+    const params: Record<string, string> = {};
+    const fits = pattern.every((segment, i) => {
+      const part = parts[i] ?? '';
+      if (/^\{\w+\}$/.test(segment)) {
+        if (part === '') return false;
+        params[segment.slice(1, -1)] = decodeURIComponent(part);
+        return true;
+      }
+      return segment === part;
+    });
+    if (!fits) continue;
+    if (routeMethod !== method) {
+      allowed.push(routeMethod);
+      continue;
+    }
+    return { fn, resource, pathParameters: Object.keys(params).length > 0 ? params : null, allowed };
+  }
+  return allowed.length > 0 ? { fn: undefined, resource: path, pathParameters: null, allowed } : undefined;
+}
+
 function singleValueHeaders(request: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
@@ -65,9 +96,12 @@ async function route(options: ApiServerOptions, request: IncomingMessage, respon
     fn.recycle();
     return send(response, 200, { recycled: name });
   }
-  const fn = options.routes[url.pathname];
-  if (!fn) return send(response, 404, { error: 'NOT_FOUND', message: `no route ${method} ${url.pathname}` });
-  if (method !== 'POST') return send(response, 405, { error: 'METHOD_NOT_ALLOWED', message: `${url.pathname} takes POST` }, { Allow: 'OPTIONS, POST' });
+  const matched = matchRoute(options.routes, method, url.pathname);
+  if (!matched) return send(response, 404, { error: 'NOT_FOUND', message: `no route ${method} ${url.pathname}` });
+  if (!matched.fn) {
+    return send(response, 405, { error: 'METHOD_NOT_ALLOWED', message: `${url.pathname} takes ${matched.allowed.join(', ')}` }, { Allow: ['OPTIONS', ...matched.allowed].join(', ') });
+  }
+  const { fn } = matched;
   const requestId = randomUUID();
   const event = toProxyEvent({
     method,
@@ -78,6 +112,9 @@ async function route(options: ApiServerOptions, request: IncomingMessage, respon
     sourceIp: request.socket.remoteAddress,
     requestId,
   });
+  event.resource = matched.resource;
+  event.requestContext.resourcePath = matched.resource;
+  event.pathParameters = matched.pathParameters;
   const invocation = await fn.invoke<APIGatewayProxyResult>(event);
   const { result } = invocation;
   const headers: Record<string, string> = {

@@ -11,6 +11,7 @@ import { startApiServer, type ApiServer } from './api-server.js';
 import { startLocalDynamo, type LocalDynamo } from './local-dynamo.js';
 import { LocalFunction, recentLogLines } from './local-function.js';
 import { LOCAL_CREDENTIALS, startLocalS3, type LocalS3 } from './local-s3.js';
+import { SageMakerEmulatorUnavailableError, startLocalSageMaker, type LocalSageMaker } from './local-sagemaker.js';
 
 /** Options of {@link startLocalStack}. */
 export interface LocalStackOptions {
@@ -24,7 +25,15 @@ export interface LocalStackOptions {
   mountPath?: string;
   /** Print the handlers' log lines on stdout as well as capturing them. Default true. */
   echoLogs?: boolean;
+  /** Start moto's server for the SageMaker job routes. Default true; when it cannot run, the routes are left out and `sagemakerUnavailable` says why. */
+  sagemaker?: boolean;
 }
+
+/** The SageMaker job functions, present when moto's server runs. */
+export type JobFunctions = Record<'createTrainingJob' | 'createCompilationJob' | 'jobStatus', LocalFunction>;
+
+/** The role ARN the local job functions pass to SageMaker (moto checks its form only). */
+export const LOCAL_SAGEMAKER_ROLE_ARN = 'arn:aws:iam::123456789012:role/edge-cv-local-sagemaker';
 
 /** A running local stack. */
 export interface LocalStack {
@@ -36,6 +45,12 @@ export interface LocalStack {
   s3: LocalS3;
   /** dynalite. */
   dynamo: LocalDynamo;
+  /** moto's SageMaker, when it could start. */
+  sagemaker?: LocalSageMaker;
+  /** Why the SageMaker job routes are missing, when they are. */
+  sagemakerUnavailable?: string;
+  /** The job functions, when SageMaker runs. */
+  jobFunctions?: JobFunctions;
   /** The folder standing in for /mnt/efs. */
   mountPath: string;
   /** The functions by name. */
@@ -143,12 +158,44 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stopping.push(() => dynamo.stop());
     await createTables(dynamo.endpoint, prefix);
 
+    let sagemaker: LocalSageMaker | undefined;
+    let sagemakerUnavailable: string | undefined;
+    if (options.sagemaker ?? true) {
+      try {
+        sagemaker = await startLocalSageMaker();
+        stopping.push(() => (sagemaker as LocalSageMaker).stop());
+      } catch (error) {
+        if (!(error instanceof SageMakerEmulatorUnavailableError)) throw error;
+        sagemakerUnavailable = error.message;
+      }
+    } else {
+      sagemakerUnavailable = 'not started (sagemaker: false)';
+    }
+
     const environment = functionEnvironment(prefix, bucket, mountPath, s3, dynamo);
+    if (sagemaker) {
+      Object.assign(environment, { AWS_ENDPOINT_URL_SAGEMAKER: sagemaker.endpoint, SAGEMAKER_ROLE_ARN: LOCAL_SAGEMAKER_ROLE_ARN, JOB_NAME_PREFIX: `${prefix}-` });
+    }
     Object.assign(process.env, environment);
     const functionOptions = { echoLogs: options.echoLogs ?? true };
     producer = new LocalFunction(`${prefix}-producer`, new URL('producer.ts', HANDLERS), functionOptions);
     const consumer = new LocalFunction(`${prefix}-consumer`, new URL('consumer.ts', HANDLERS), functionOptions);
     const functions = { producer, consumer };
+    const jobFunctions: JobFunctions | undefined = sagemaker
+      ? {
+          createTrainingJob: new LocalFunction(`${prefix}-create-training-job`, new URL('create-training-job.ts', HANDLERS), functionOptions),
+          createCompilationJob: new LocalFunction(`${prefix}-create-compilation-job`, new URL('create-compilation-job.ts', HANDLERS), functionOptions),
+          jobStatus: new LocalFunction(`${prefix}-job-status`, new URL('job-status.ts', HANDLERS), functionOptions),
+        }
+      : undefined;
+    const jobRoutes: Record<string, LocalFunction> = jobFunctions
+      ? {
+          '/jobs/training': jobFunctions.createTrainingJob,
+          '/jobs/compilation': jobFunctions.createCompilationJob,
+          'GET /jobs/training/{jobName}': jobFunctions.jobStatus,
+          'GET /jobs/compilation/{jobName}': jobFunctions.jobStatus,
+        }
+      : {};
 
     const facts = async (): Promise<LocalFacts> => {
       const listing = await s3.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'outputs/' }));
@@ -177,7 +224,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
 
     const api: ApiServer = await startApiServer(
-      { routes: { '/ingest': producer, '/predict': consumer }, functions: { producer, consumer }, facts },
+      { routes: { '/ingest': producer, '/predict': consumer, ...jobRoutes }, functions: { producer, consumer, ...jobFunctions }, facts },
       options.host ?? '127.0.0.1',
       options.port ?? 3000,
     );
@@ -189,6 +236,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       bucket,
       s3,
       dynamo,
+      ...(sagemaker ? { sagemaker } : {}),
+      ...(sagemakerUnavailable ? { sagemakerUnavailable } : {}),
+      ...(jobFunctions ? { jobFunctions } : {}),
       mountPath,
       functions,
       eventsSettled: async () => {

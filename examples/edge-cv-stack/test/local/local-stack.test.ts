@@ -3,6 +3,10 @@ import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalFacts, type LocalStack } from '../../src/local/local-stack.js';
+import { motoUnavailableReason } from '../../src/local/local-sagemaker.js';
+
+const noSageMaker = motoUnavailableReason();
+if (noSageMaker) console.warn(`[skip] local job routes: ${noSageMaker}`);
 
 let stack: LocalStack;
 beforeAll(async () => {
@@ -18,6 +22,21 @@ async function post(path: string, body: unknown) {
 }
 
 describe('local mode over HTTP', () => {
+  it.skipIf(noSageMaker !== undefined)('creates a training job on moto through POST /jobs/training and reads it with GET, 405 for the wrong method', async () => {
+    const body = { jobName: 'local-test-unet', trainingImage: 'local/unet:1', dataset: 'cats' };
+    const created = await post('/jobs/training', body);
+    expect(created.status).toBe(201);
+    expect(created.headers.get('x-local-function')).toBe('local-test-create-training-job');
+    const status = await fetch(`${stack.url}/jobs/training/local-test-unet`);
+    const view = (await status.json()) as Record<string, any>;
+    expect(status.status).toBe(200);
+    expect(view.outputs.model.uri).toBe('s3://local-test-ml-models-bucket/models/training/local-test-unet/output/model.tar.gz');
+    const wrong = await fetch(`${stack.url}/jobs/training/local-test-unet`, { method: 'POST', body: '{}' });
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('OPTIONS, GET');
+    expect(stack.sagemakerUnavailable).toBeUndefined();
+  });
+
   it('serves on loopback and names the bucket after the prefix', () => {
     expect(stack.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(stack.bucket).toBe('local-test-ml-models-bucket');
