@@ -33,7 +33,15 @@ export interface IteratedEntry extends ArchiveEntry {
   readonly checked: CheckedEntry;
   /** The archive's own spelling of the name, for messages. */
   readonly rawName: string;
+  /**
+   * The body as chunks: pulled straight from the reader where it can (no stream, no per-entry
+   * stream machinery), else read from {@link ArchiveEntry.body}. Use one or the other.
+   */
+  chunks(): AsyncIterable<Buffer>;
 }
+
+/** Bytes asked of the reader at a time when a body is pulled. */
+const PULL_BYTES = 256 * 1024;
 
 /** Throws `ABORTED` when `signal` has fired. */
 export function throwIfAborted(signal: AbortSignal | undefined, entryPath?: string): void {
@@ -92,6 +100,7 @@ export async function* checkEntries(raws: AsyncIterable<RawEntry>, options: Entr
       declaredBytes += checked.size;
       if (typeof limits.maxTotalBytes === 'number') assertWithinLimit('maxTotalBytes', declaredBytes, limits.maxTotalBytes, raw.name);
       let body: Readable | undefined;
+      let pulled = false;
       const openBody = (): Readable => {
         if (body !== undefined) return body;
         body = checked.type === 'file' ? raw.openBody() : emptyBody();
@@ -116,7 +125,18 @@ export async function* checkEntries(raws: AsyncIterable<RawEntry>, options: Entr
         get body() {
           return openBody();
         },
+        chunks() {
+          const readBody = raw.readBody;
+          if (body !== undefined || pulled || checked.type !== 'file' || readBody === undefined) return openBody();
+          pulled = true;
+          return pullChunks((max) => {
+            throwIfAborted(signal, raw.name);
+            return readBody.call(raw, max);
+          });
+        },
         async skip() {
+          // Pulled: whatever is left is skipped by the reader when the next entry is asked for.
+          if (pulled) return;
           if (body === undefined) {
             // Never opened: the reader skips it when the next entry is asked for (without reading, where it can).
             body = emptyBody();
@@ -137,6 +157,19 @@ export async function* checkEntries(raws: AsyncIterable<RawEntry>, options: Entr
     if (previousBody !== undefined && !previousBody.readableEnded) previousBody.destroy();
     await iterator.return?.(undefined);
   }
+}
+
+/** An async iterable over `read`, with nothing but the calls themselves. */
+function pullChunks(read: (max: number) => Promise<Buffer | null>): AsyncIterable<Buffer> {
+  const done = { done: true, value: undefined } as const;
+  const iterator: AsyncIterator<Buffer> = {
+    next: async () => {
+      const chunk = await read(PULL_BYTES);
+      return chunk === null ? done : { done: false, value: chunk };
+    },
+    return: async () => done,
+  };
+  return { [Symbol.asyncIterator]: () => iterator };
 }
 
 /**

@@ -133,7 +133,7 @@ export async function repackage(options: RepackageOptions): Promise<RepackageRes
       names.claim(name);
       if (entry.type === 'file') {
         names.wrote(entry.path, name);
-        await zipper.addStream(entry.body, name, { size: entry.size, mode: entry.mode, mtime: entry.mtime });
+        await zipper.addStream(entry.chunks(), name, { size: entry.size, mode: entry.mode, mtime: entry.mtime });
       } else {
         await entry.skip();
         const target = linkedFile === undefined ? symlinkTarget(entry) : posix.relative(posix.dirname(name), linkedFile) || posix.basename(linkedFile);

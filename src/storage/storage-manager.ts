@@ -1,8 +1,6 @@
 import { tmpdir } from 'node:os';
 import { parse, resolve } from 'node:path';
 import { CleanupFailedError, ConfigurationError, InsufficientStorageError } from '../errors.js';
-import type { ArchiveSource } from '../extract/types.js';
-import type { SpaceEstimate } from '../extract/space-estimate.js';
 import { silentLogger, type StorageLogger } from '../observe/logger.js';
 import type { MetricsEmitter } from '../observe/metrics.js';
 import { readDiskSpace } from './disk-space.js';
@@ -233,16 +231,6 @@ export class StorageManager {
     );
     if (!monitor.stopped) this.#monitors.add(monitor);
     return monitor;
-  }
-
-  /**
-   * Estimates the disk needed to extract `archive` (zip central directory, gzip ISIZE, tar
-   * headers), saying whether the figure is exact. Delegates to the extractor, loaded on
-   * first use, so the manager itself knows no archive format.
-   */
-  async estimateSpaceNeeded(archive: ArchiveSource): Promise<SpaceEstimate> {
-    const { estimateArchiveSpace } = await import('../extract/space-estimate.js');
-    return estimateArchiveSpace(archive);
   }
 
   #ledger(): Promise<DiskLedger> {

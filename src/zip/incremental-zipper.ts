@@ -11,7 +11,7 @@ import { crc32 } from './crc32.js';
 import { MemoryGovernor } from './memory-governor.js';
 import { OrderedOutput } from './ordered-output.js';
 import { dictionaryAfter, inlineDeflater, SEGMENT_BYTES, type SegmentDeflater } from './segment-deflate.js';
-import { SegmentReader } from './segment-reader.js';
+import { SegmentReader, type ByteSource } from './segment-reader.js';
 import { checkZipEntryName } from './zip-entry-name.js';
 import { sizeMismatchError, sourceError } from './zip-errors.js';
 import { openZipSink, type ZipOutput, type ZipSink } from './zip-output.js';
@@ -66,6 +66,8 @@ export class IncrementalZipper {
   #queue: Promise<unknown> = Promise.resolve();
   #state: 'open' | 'finalizing' | 'done' = 'open';
   #reader: SegmentReader | undefined;
+  /** The entry's source when it is a stream: destroyed on failure, which also ends a pending read. */
+  #source: Readable | undefined;
   #currentName: string | undefined;
   #counts = { entries: 0, deflated: 0, stored: 0, bytesIn: 0 };
   #progressTimer: NodeJS.Timeout | undefined;
@@ -133,11 +135,17 @@ export class IncrementalZipper {
   }
 
   /**
-   * Adds an entry whose content is read from `source` (size may be unknown). Resolves once the
-   * source has been read to its end into the zip; call the next add after that.
+   * Adds an entry whose content is read from `source`: a `Readable`, or any async iterable of
+   * bytes (size may be unknown). Resolves once the source has been read to its end into the zip;
+   * call the next add after that.
    */
-  addStream(source: Readable, name: string, options: ZipEntryOptions = {}): Promise<void> {
-    return this.#enqueue(name, () => this.#addContent(source, checkZipEntryName(name), options));
+  addStream(source: Readable | AsyncIterable<Uint8Array>, name: string, options: ZipEntryOptions = {}): Promise<void> {
+    // Listen at once: a stream that fails while it waits its turn must not crash the process.
+    const onSourceError = (error: Error) => this.#fail(sourceError(error, name, this.#sink.path));
+    if (source instanceof Readable) source.on('error', onSourceError);
+    return this.#enqueue(name, () => this.#addContent(source, checkZipEntryName(name), options)).finally(() => {
+      if (source instanceof Readable) source.off('error', onSourceError);
+    });
   }
 
   /** Adds a file from disk, opened only when its turn comes (one descriptor at a time). */
@@ -149,13 +157,14 @@ export class IncrementalZipper {
       });
       if (!stats.isFile()) throw new CompressionError(`${filePath} is not a regular file`, { reason: 'SOURCE_FAILED', entryPath: name });
       const stream = createReadStream(filePath, { highWaterMark: SOURCE_HIGH_WATER_MARK });
+      stream.on('error', () => undefined); // its errors reach us through the read that fails
       await this.#addContent(stream, entryName, { size: stats.size, mtime: stats.mtime, mode: stats.mode, ...options });
     });
   }
 
   /** Adds an entry from memory (a string is written as UTF-8). */
   addBuffer(data: Buffer | string, name: string, options: Omit<ZipEntryOptions, 'size'> = {}): Promise<void> {
-    return this.#enqueue(name, () => this.#addContent(Readable.from([typeof data === 'string' ? Buffer.from(data) : data]), checkZipEntryName(name), options));
+    return this.#enqueue(name, () => this.#addContent([typeof data === 'string' ? Buffer.from(data) : data], checkZipEntryName(name), options));
   }
 
   /** Adds a directory entry (`name/`). Parents are implied by file names; this keeps empty directories and modes. */
@@ -200,11 +209,13 @@ export class IncrementalZipper {
     return this.#enqueue(undefined, async () => {
       this.#state = 'finalizing';
       // The directory's place is known only once every entry before it is written.
-      await this.#race(this.#output.flushed());
+      await this.#output.flushed();
+      if (this.#failure) throw this.#failure;
       const offset = this.#output.offset;
       for (const slab of this.#directory.slabs()) this.#output.push(slab);
       this.#output.push(endOfCentralDirectory({ entries: this.#directory.entries, offset, size: this.#directory.byteLength, forceZip64: this.#options.forceZip64 ?? false }));
-      await this.#race(this.#output.flushed());
+      await this.#output.flushed();
+      if (this.#failure) throw this.#failure;
       this.#sink.end();
       await this.#race(this.#sink.closed());
       this.#state = 'done';
@@ -234,15 +245,14 @@ export class IncrementalZipper {
    * One entry's content: read in segments; an entry that fits one segment is written whole (sizes
    * and CRC in its local header), a larger one streams (sizes and CRC in a data descriptor).
    */
-  async #addContent(source: Readable, name: string, options: ZipEntryOptions): Promise<void> {
-    // Listen from the start: an 'error' with no listener would crash the process.
-    const onSourceError = (error: Error) => this.#fail(sourceError(error, name, this.#sink.path));
-    source.on('error', onSourceError);
-    const reader = (this.#reader = new SegmentReader(source));
+  async #addContent(source: ByteSource | Iterable<Buffer>, name: string, options: ZipEntryOptions): Promise<void> {
+    const reader = (this.#reader = new SegmentReader(toByteSource(source)));
+    this.#source = source instanceof Readable ? source : undefined;
     try {
       const choice = options.compress ?? this.#options.compression ?? 'auto';
       const mode = fileMode(options.mode);
-      const first = await this.#race(reader.segment(SEGMENT_BYTES));
+      const first = await reader.segment(SEGMENT_BYTES);
+      if (this.#failure) throw this.#failure;
       if (first.final) {
         checkSize(name, options.size, first.data.length, this.#sink.path);
         const { method, deflated } = chooseMethod(choice, first.data, this.#level, this.#options.auto, true);
@@ -254,10 +264,10 @@ export class IncrementalZipper {
         await this.#addStreamed(reader, first.data, name, mode, choice, options);
       }
     } catch (error) {
-      throw isStorageError(error) ? error : sourceError(error, name, this.#sink.path);
+      throw this.#failure ?? (isStorageError(error) ? error : sourceError(error, name, this.#sink.path));
     } finally {
       this.#reader = undefined;
-      source.off('error', onSourceError);
+      this.#source = undefined;
     }
   }
 
@@ -284,7 +294,7 @@ export class IncrementalZipper {
         if (final) break;
         dictionary = dictionaryAfter(segment);
         await this.#admit();
-        ({ data: segment, final } = await this.#race(reader.segment(SEGMENT_BYTES)));
+        ({ data: segment, final } = await reader.segment(SEGMENT_BYTES));
       }
     } else {
       crc = crc32(first);
@@ -333,7 +343,9 @@ export class IncrementalZipper {
 
   /** Waits for room in the output window, and for the output to drain when memory is high. */
   async #admit(): Promise<void> {
-    await this.#race(this.#output.room());
+    // The queue wakes every waiter when the zip fails, so no race is needed here.
+    await this.#output.room();
+    if (this.#failure) throw this.#failure;
     if (await this.#governor.admit(() => this.#output.flushed())) {
       this.#logger.warn('zip intake paused for memory', { rssBytes: this.#governor.peakRssBytes, softLimitBytes: this.#governor.softLimitBytes });
     }
@@ -414,6 +426,7 @@ export class IncrementalZipper {
     this.#failure = error;
     this.#stopTimers();
     this.#output.stop();
+    this.#source?.destroy();
     void this.#reader?.close();
     this.#abandoned = this.#sink.abandon();
     for (const listener of this.#failureListeners) listener(error);
@@ -445,6 +458,13 @@ export class IncrementalZipper {
   #outputField(): { outputPath?: string } {
     return this.#sink.path === undefined ? {} : { outputPath: this.#sink.path };
   }
+}
+
+/** An array of buffers (addBuffer) read as a source without making a stream of it. */
+function toByteSource(source: ByteSource | Iterable<Buffer>): ByteSource {
+  if (Symbol.asyncIterator in source) return source;
+  const iterator = (source as Iterable<Buffer>)[Symbol.iterator]();
+  return { [Symbol.asyncIterator]: () => ({ next: async () => iterator.next() }) };
 }
 
 /** Permission bits alone mean a regular file. */

@@ -1,6 +1,7 @@
 // Reads an entry's source in the pieces the zip writer wants: exact segments for deflate (so the
 // cut points depend on the content only), or the source's own chunks for stored data (no copy).
-import type { Readable } from 'node:stream';
+/** What a segment reader reads: a Readable, or any async iterable of bytes. */
+export type ByteSource = AsyncIterable<Uint8Array | string>;
 
 /** What {@link SegmentReader.segment} returns. */
 export interface Segment {
@@ -11,7 +12,7 @@ export interface Segment {
 }
 
 /**
- * Pulls from a Readable with its async iterator: nothing is read before it is asked for, so the
+ * Pulls from a source with its async iterator: nothing is read before it is asked for, so the
  * source's own backpressure holds, and a chunk is read from the source exactly once.
  *
  * @example
@@ -22,14 +23,14 @@ export interface Segment {
  * ```
  */
 export class SegmentReader {
-  readonly #iterator: AsyncIterator<Buffer | string>;
+  readonly #iterator: AsyncIterator<Uint8Array | string>;
   #carry: Buffer | undefined;
   #ended = false;
   /** Bytes handed out so far. */
   bytesRead = 0;
 
-  constructor(source: Readable) {
-    this.#iterator = (source as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  constructor(source: ByteSource) {
+    this.#iterator = source[Symbol.asyncIterator]();
   }
 
   /** The next `size` bytes, or what is left when the source ends first. */
@@ -81,7 +82,8 @@ export class SegmentReader {
       this.#ended = true;
       return undefined;
     }
-    return typeof value === 'string' ? Buffer.from(value) : value;
+    if (typeof value === 'string') return Buffer.from(value);
+    return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
   }
 
   /** Whether the source has ended, without losing a chunk if it has not (at most one read ahead). */

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CleanupFailedError, ConfigurationError } from '../../src/errors.js';
-import { estimateArchiveSpace } from '../../src/extract/space-estimate.js';
 import { MetricsEmitter } from '../../src/observe/metrics.js';
 import { StorageManager } from '../../src/storage/storage-manager.js';
 import { isMounted, mountTmpfs, type Tmpfs } from '../support/tmpfs.js';
@@ -47,13 +46,6 @@ describe('StorageManager configuration', () => {
     const metrics = await storage.getMetrics();
     expect(metrics.totalSpace).toBe(total);
     expect(await storage.getAvailableSpace()).toBeGreaterThan(0);
-  });
-
-  it('delegates estimateSpaceNeeded to the extractor', async () => {
-    const storage = new StorageManager();
-    const archive = join(tmpdir(), 'no-such-archive.tar.gz');
-    const outcome = (p: Promise<unknown>) => p.then((v) => ({ ok: v }), (e: Error) => ({ error: `${e.name}: ${e.message}` }));
-    expect(await outcome(storage.estimateSpaceNeeded(archive))).toEqual(await outcome(estimateArchiveSpace(archive)));
   });
 });
 

@@ -48,3 +48,15 @@ export async function unzipTest(path: string): Promise<{ ok: boolean; output: st
     return { ok: false, output: String((error as { stdout?: string }).stdout ?? error) };
   }
 }
+
+/** The number of entries in the central directory of the zip at `path` (bodies not read). */
+export async function readZipEntryCount(path: string): Promise<number> {
+  const zip = await yauzl.openPromise(path, { lazyEntries: true, validateEntrySizes: true, strictFileNames: true });
+  let count = 0;
+  try {
+    for await (const entry of zip.eachEntry()) if (entry.fileName) count++;
+    return count;
+  } finally {
+    zip.close();
+  }
+}

@@ -36,4 +36,10 @@ export interface RawEntry {
    * {@link ExtractionError}s. Called at most once, and only for files.
    */
   openBody(): Readable;
+  /**
+   * Pulls the body's next bytes (at most `maxBytes`; `null` at its end) without a stream:
+   * verified like {@link openBody}, and cheaper for thousands of small entries. A reader may
+   * leave it out; a body is read one way or the other, never both.
+   */
+  readBody?(maxBytes: number): Promise<Buffer | null>;
 }

@@ -102,31 +102,47 @@ export async function* readTarEntries(
       const name = entry.name;
       const size = bodyLeft;
       let opened = false;
+      const open = () => {
+        if (opened) throw new Error(`body of ${name} opened twice`);
+        opened = true;
+      };
+      let pulling = false;
+      /** The next bytes of the body, `null` at its end; the one place a body is read. */
+      const readBody = (max: number): Promise<Buffer | null> => {
+        if (bodyLeft === 0) return Promise.resolve(null);
+        const read = reader.readUpTo(Math.min(bodyLeft, max)).then(
+          (chunk) => {
+            if (chunk === null) throw corrupt(`archive ends inside the body: ${bodyLeft} of ${size} bytes missing`, name);
+            // Counted before anyone waiting on bodyRead resumes: the skip after it must see it.
+            bodyLeft -= chunk.length;
+            return chunk;
+          },
+          (error: unknown) => Promise.reject(asExtractionError(error, name)),
+        );
+        bodyRead = read.then(
+          () => undefined,
+          () => undefined,
+        );
+        return read;
+      };
       yield {
         ...entry,
+        readBody: (max: number) => {
+          if (!pulling) open();
+          pulling = true;
+          return readBody(max);
+        },
         openBody: () => {
-          if (opened) throw new Error(`body of ${name} opened twice`);
-          opened = true;
+          open();
           activeBody = new Readable({
             highWaterMark: BODY_CHUNK,
             read() {
-              if (bodyLeft === 0) {
-                this.push(null);
-                return;
-              }
-              bodyRead = reader.readUpTo(Math.min(bodyLeft, BODY_CHUNK)).then(
+              readBody(BODY_CHUNK).then(
                 (chunk) => {
-                  if (chunk === null) {
-                    this.destroy(corrupt(`archive ends inside the body: ${bodyLeft} of ${size} bytes missing`, name));
-                    return;
-                  }
-                  bodyLeft -= chunk.length;
                   this.push(chunk);
-                  if (bodyLeft === 0) this.push(null);
+                  if (chunk !== null && bodyLeft === 0) this.push(null);
                 },
-                (error: unknown) => {
-                  this.destroy(asExtractionError(error, name) as Error);
-                },
+                (error: unknown) => this.destroy(error as Error),
               );
             },
           });
