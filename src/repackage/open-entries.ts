@@ -6,7 +6,18 @@ import type { ExtractionLimits } from '../extract/policy/limits.js';
 import type { RawEntry } from '../extract/readers/raw-entry.js';
 import type { ArchiveEntry, ArchiveSource } from '../extract/types.js';
 
-/** A repackage source: an archive, or entries (for instance from `StreamingExtractor.entries()`). */
+/**
+ * A repackage source: an archive, or entries (for instance from `StreamingExtractor.entries()`).
+ * Entries given as an iterable pass the same safety policy as an archive's.
+ *
+ * @example
+ * ```ts
+ * import { repackage, type RepackageSource } from 'storage-safe-archive';
+ *
+ * const source: RepackageSource = 'model.tar.gz';
+ * await repackage({ source, output: 'model.zip' });
+ * ```
+ */
 export type RepackageSource = ArchiveSource | AsyncIterable<ArchiveEntry>;
 
 /** Options of {@link openEntries}, already resolved by the caller. */
