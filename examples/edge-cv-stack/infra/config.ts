@@ -99,6 +99,23 @@ export interface StackSettings {
   readonly retainData: boolean;
   /** Where the alarm topic sends mail (`-c alarmEmail=ops@example.com`); none by default. */
   readonly alarmEmail?: string;
+  /** Targets the packaging workflow packages at once (`-c packagingMaxConcurrency=N`, 1-1000). Default 10. */
+  readonly packagingMaxConcurrency?: number;
+  /** Percentage of targets that may fail while a packaging run still succeeds as PARTIAL (0-100). Default 25. */
+  readonly packagingToleratedFailurePercentage?: number;
+}
+
+/** Defaults of the packaging workflow's settings. */
+export const PACKAGING_WORKFLOW_DEFAULTS = { maxConcurrency: 10, toleratedFailurePercentage: 25 } as const;
+
+function integerContext(node: Node, key: string, min: number, max: number): number | undefined {
+  const raw: unknown = node.tryGetContext(key);
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`context "${key}" must be an integer from ${min} to ${max}; got ${JSON.stringify(raw)}. Try: cdk deploy -c ${key}=${min}`);
+  }
+  return value;
 }
 
 // S3 bucket names: 3..63 characters of [a-z0-9.-]; the suffix takes 17, dots are avoided
@@ -126,11 +143,17 @@ export function readStackSettings(node: Node): StackSettings {
   const rawRetain: unknown = node.tryGetContext('retainData') ?? true;
   // `-c retainData=false` arrives as the string "false".
   const retainData = !(rawRetain === false || rawRetain === 'false');
+  const packagingMaxConcurrency = integerContext(node, 'packagingMaxConcurrency', 1, 1000);
+  const packagingToleratedFailurePercentage = integerContext(node, 'packagingToleratedFailurePercentage', 0, 100);
+  const workflow = {
+    ...(packagingMaxConcurrency === undefined ? {} : { packagingMaxConcurrency }),
+    ...(packagingToleratedFailurePercentage === undefined ? {} : { packagingToleratedFailurePercentage }),
+  };
   const rawEmail: unknown = node.tryGetContext('alarmEmail');
-  if (rawEmail === undefined || rawEmail === '') return { prefix, retainData };
+  if (rawEmail === undefined || rawEmail === '') return { prefix, retainData, ...workflow };
   const alarmEmail = String(rawEmail);
   if (!EMAIL_PATTERN.test(alarmEmail)) {
     throw new Error(`context "alarmEmail" must be one e-mail address; got "${alarmEmail}". Try: cdk deploy -c alarmEmail=ops@example.com`);
   }
-  return { prefix, retainData, alarmEmail };
+  return { prefix, retainData, alarmEmail, ...workflow };
 }

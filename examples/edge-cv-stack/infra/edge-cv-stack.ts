@@ -9,7 +9,8 @@ import type { Construct } from 'constructs';
 import { Api } from './api.js';
 import { Compute } from './compute.js';
 import { Jobs } from './jobs.js';
-import { BUCKET_PREFIXES, type StackSettings } from './config.js';
+import { BUCKET_PREFIXES, PACKAGING_WORKFLOW_DEFAULTS, type StackSettings } from './config.js';
+import { PackagingWorkflow } from './packaging-workflow.js';
 import { Monitoring } from './monitoring.js';
 import { acknowledgeNagFindings } from './nag-acknowledgments.js';
 import { Network } from './network.js';
@@ -41,6 +42,8 @@ export class EdgeCvStack extends Stack {
   readonly compute: Compute;
   /** The SageMaker job functions and the role the jobs run as. */
   readonly jobs: Jobs;
+  /** The packaging fan-out on Step Functions. */
+  readonly packagingWorkflow: PackagingWorkflow;
   /** The REST API. */
   readonly api: Api;
   /** Dashboard and alarms. */
@@ -69,6 +72,12 @@ export class EdgeCvStack extends Stack {
     );
 
     this.jobs = new Jobs(this, 'Jobs', { prefix, bucket: this.modelBucket });
+    this.packagingWorkflow = new PackagingWorkflow(this, 'PackagingWorkflow', {
+      packaging: this.compute.packaging,
+      bucket: this.modelBucket.bucket,
+      maxConcurrency: props.settings.packagingMaxConcurrency ?? PACKAGING_WORKFLOW_DEFAULTS.maxConcurrency,
+      toleratedFailurePercentage: props.settings.packagingToleratedFailurePercentage ?? PACKAGING_WORKFLOW_DEFAULTS.toleratedFailurePercentage,
+    });
 
     this.api = new Api(this, 'Api', {
       producer: this.compute.producer,
@@ -110,6 +119,7 @@ export class EdgeCvStack extends Stack {
       ConsumerFunctionName: { value: this.compute.consumer.functionName, description: 'Consumer Lambda' },
       PackagingFunctionName: { value: this.compute.packaging.functionName, description: 'Packaging Lambda' },
       MigrationFunctionName: { value: this.compute.migration.functionName, description: 'Migration Lambda' },
+      PackagingStateMachineArn: { value: this.packagingWorkflow.stateMachine?.stateMachineArn ?? '', description: 'Packaging workflow: start an execution with the packaging event' },
       SageMakerRoleArn: { value: this.jobs.sagemakerRole.roleArn, description: 'Role SageMaker training and compilation jobs run as' },
       DashboardName: { value: this.monitoring.dashboard.dashboardName, description: 'CloudWatch dashboard' },
       AlarmTopicArn: { value: this.monitoring.alarmTopic.topicArn, description: 'SNS topic every alarm notifies (subscribe to it, or deploy with -c alarmEmail=...)' },

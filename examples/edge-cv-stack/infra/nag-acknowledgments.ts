@@ -86,6 +86,7 @@ export function acknowledgeNagFindings(stack: EdgeCvStack): void {
   }
 
   acknowledgeJobFindings(stack, bucketLogicalId);
+  acknowledgeWorkflowFindings(stack, bucketLogicalId);
 
   const notifications = stack.node.tryFindChild(BUCKET_NOTIFICATIONS_HANDLER);
   if (notifications) {
@@ -161,4 +162,21 @@ function acknowledgeJobFindings(stack: EdgeCvStack, bucketLogicalId: string): vo
   acknowledge(role, 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/sagemaker/*]', 'The job containers write their logs to the /aws/sagemaker/ log groups SageMaker creates per job, as SageMaker documents for an execution role.');
   acknowledge(role, 'AwsSolutions-IAM5[Resource::*]', 'ecr:GetAuthorizationToken has no resource in IAM, and cloudwatch:PutMetricData is limited by condition to the /aws/sagemaker/ namespaces.');
   acknowledge(role, 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/*]', 'The training image is named in each request; image reads only, in this account and region.');
+}
+
+/** The packaging state machine's role (issue 16); every statement is what CDK generates for the states used. */
+function acknowledgeWorkflowFindings(stack: EdgeCvStack, bucketLogicalId: string): void {
+  const stateMachine = stack.packagingWorkflow.stateMachine;
+  if (!stateMachine) return;
+  const packagingId = Stack.of(stack).getLogicalId(stack.compute.packaging.node.defaultChild as CfnElement);
+  const smId = Stack.of(stack).getLogicalId(stateMachine.node.defaultChild as CfnElement);
+  const role = stateMachine.role;
+  acknowledge(role, `AwsSolutions-IAM5[Resource::<${packagingId}.Arn>:*]`, 'lambda:InvokeFunction on the packaging function and its versions/aliases (CDK grants both forms of the ARN); no other function.');
+  acknowledge(role, `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::<${bucketLogicalId}>/*]`, 'The Distributed Map\'s ResultWriter writes <prefix>/<map run id>/ result files, names Step Functions chooses at run time; CDK grants it on the bucket\'s objects.');
+  acknowledge(role, 'AwsSolutions-IAM5[Resource::*]', 'Log delivery and X-Ray actions that Step Functions logging (AwsSolutions-SF1) and tracing (SF2) need; they take no resource-level permission.');
+  const execution = `arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${smId}"}]}]}`;
+  const distributed = stateMachine.node.tryFindChild('DistributedMapPolicy') ?? role;
+  const reason = 'Describe, stop and redrive the Distributed Map\'s own child executions (ids chosen by Step Functions), on this state machine only.';
+  acknowledge(distributed, `AwsSolutions-IAM5[Resource::${execution}:*]`, reason);
+  acknowledge(distributed, `AwsSolutions-IAM5[Resource::${execution}/*:*]`, reason);
 }

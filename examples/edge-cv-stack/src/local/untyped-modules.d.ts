@@ -31,3 +31,12 @@ declare module 'dynalite' {
   function dynalite(options?: DynaliteOptions): Server;
   export default dynalite;
 }
+
+// asl-validator 4 ships no type declarations; the one function the ASL test calls.
+declare module 'asl-validator' {
+  function validator(
+    definition: unknown,
+    options?: { checkPaths?: boolean; checkArn?: boolean },
+  ): { isValid: boolean; errors: unknown[]; errorsText(separator?: string): string };
+  export = validator;
+}

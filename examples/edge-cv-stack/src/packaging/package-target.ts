@@ -41,6 +41,8 @@ export interface PackagedTarget {
   uri: string;
   /** Zip size in bytes. */
   bytes: number;
+  /** SHA-256 of the zip (hex), hashed by repackage as the bytes went out. */
+  sha256: string;
   /** Entries in the zip (manifest included). */
   entries: number;
   /** Milliseconds spent repackaging. */
@@ -84,7 +86,7 @@ export async function packageTarget(job: TargetJob): Promise<PackagedTarget> {
           ...(job.logger ? { logger: job.logger } : {}),
         });
         await upload.done();
-        return { target: job.target, sourceKey: source.key, key, uri: job.paths.toUri(key), bytes: result.bytesOut, entries: result.entries, durationMs: result.durationMs };
+        return { target: job.target, sourceKey: source.key, key, uri: job.paths.toUri(key), bytes: result.bytesOut, sha256: result.sha256, entries: result.entries, durationMs: result.durationMs };
       } finally {
         await archive.close?.();
       }

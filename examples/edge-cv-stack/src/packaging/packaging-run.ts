@@ -120,7 +120,8 @@ export function parsePackagingEvent(event: unknown): PackagingEvent {
   };
 }
 
-async function readManifest(deps: PackagingDependencies, trainingJob: string): Promise<DdaManifest> {
+/** Reads the trained model's export_artifacts/manifest.json and config.yaml into the DDA manifest. */
+export async function readManifest(deps: PackagingDependencies, trainingJob: string): Promise<DdaManifest> {
   const prefix = `${deps.paths.trainingOutput(trainingJob)}/`;
   const listing = await deps.s3.send(new ListObjectsV2Command({ Bucket: deps.paths.bucket, Prefix: prefix }));
   const model = (listing.Contents ?? []).find((o) => o.Key?.endsWith('model.tar.gz'));
