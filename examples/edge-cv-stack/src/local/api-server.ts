@@ -23,6 +23,8 @@ export interface ApiServerOptions {
   facts: () => Promise<unknown>;
   /** Functions POST /_local/recycle?function=<name> may recycle. */
   functions: Record<string, LocalFunction>;
+  /** Answers POST /_local/packaging: runs the packaging state machine on the JSON body, waits, and answers with the execution. */
+  packagingWorkflow?: (input: unknown) => Promise<unknown>;
 }
 
 /** A listening API server. */
@@ -95,6 +97,16 @@ async function route(options: ApiServerOptions, request: IncomingMessage, respon
     if (!fn) return send(response, 404, { error: 'NOT_FOUND', message: `no function ${JSON.stringify(name)}; known: ${Object.keys(options.functions).join(', ')}` });
     fn.recycle();
     return send(response, 200, { recycled: name });
+  }
+  if (method === 'POST' && url.pathname === '/_local/packaging' && options.packagingWorkflow) {
+    const text = await readBody(request);
+    let input: unknown;
+    try {
+      input = JSON.parse(text ?? '');
+    } catch {
+      return send(response, 400, { error: 'BAD_REQUEST', message: 'send the packaging event as a JSON object' });
+    }
+    return send(response, 200, await options.packagingWorkflow(input));
   }
   const matched = matchRoute(options.routes, method, url.pathname);
   if (!matched) return send(response, 404, { error: 'NOT_FOUND', message: `no route ${method} ${url.pathname}` });

@@ -11,6 +11,7 @@ import { startApiServer, type ApiServer } from './api-server.js';
 import { startLocalDynamo, type LocalDynamo } from './local-dynamo.js';
 import { LocalFunction, recentLogLines } from './local-function.js';
 import { LOCAL_CREDENTIALS, startLocalS3, type LocalS3 } from './local-s3.js';
+import { runLocalPackagingWorkflow, type LocalExecution } from './local-workflow.js';
 import { SageMakerEmulatorUnavailableError, startLocalSageMaker, type LocalSageMaker } from './local-sagemaker.js';
 
 /** Options of {@link startLocalStack}. */
@@ -51,6 +52,10 @@ export interface LocalStack {
   sagemakerUnavailable?: string;
   /** The job functions, when SageMaker runs. */
   jobFunctions?: JobFunctions;
+  /** The packaging function (its workflow steps; components are not published locally). */
+  packaging: LocalFunction;
+  /** Runs the packaging state machine on the local executor (also `POST /_local/packaging`). */
+  runPackagingWorkflow(input: unknown, options?: { maxConcurrency?: number }): Promise<LocalExecution>;
   /** The folder standing in for /mnt/efs. */
   mountPath: string;
   /** The functions by name. */
@@ -94,6 +99,8 @@ function functionEnvironment(prefix: string, bucket: string, mountPath: string, 
     AWS_ENDPOINT_URL_S3: s3.endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_REGION: 'us-east-1',
+    // No Greengrass runs here: the packaging steps skip the component publish (docs/local.md).
+    GREENGRASS_PUBLISH: 'skip',
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
   };
@@ -181,6 +188,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     producer = new LocalFunction(`${prefix}-producer`, new URL('producer.ts', HANDLERS), functionOptions);
     const consumer = new LocalFunction(`${prefix}-consumer`, new URL('consumer.ts', HANDLERS), functionOptions);
     const functions = { producer, consumer };
+    const packaging = new LocalFunction(`${prefix}-packaging`, new URL('packaging.ts', HANDLERS), { ...functionOptions, timeoutMs: 900_000 });
+    const runPackagingWorkflow = (input: unknown, run: { maxConcurrency?: number } = {}) =>
+      runLocalPackagingWorkflow(input, { packaging, bucket, ...(run.maxConcurrency === undefined ? {} : { maxConcurrency: run.maxConcurrency }) });
     const jobFunctions: JobFunctions | undefined = sagemaker
       ? {
           createTrainingJob: new LocalFunction(`${prefix}-create-training-job`, new URL('create-training-job.ts', HANDLERS), functionOptions),
@@ -224,7 +234,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
 
     const api: ApiServer = await startApiServer(
-      { routes: { '/ingest': producer, '/predict': consumer, ...jobRoutes }, functions: { producer, consumer, ...jobFunctions }, facts },
+      { routes: { '/ingest': producer, '/predict': consumer, ...jobRoutes }, functions: { producer, consumer, packaging, ...jobFunctions }, facts, packagingWorkflow: (input) => runPackagingWorkflow(input) },
       options.host ?? '127.0.0.1',
       options.port ?? 3000,
     );
@@ -241,6 +251,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(jobFunctions ? { jobFunctions } : {}),
       mountPath,
       functions,
+      packaging,
+      runPackagingWorkflow,
       eventsSettled: async () => {
         while (pending.size > 0) await Promise.allSettled([...pending]);
       },

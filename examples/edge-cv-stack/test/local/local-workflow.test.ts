@@ -1,0 +1,78 @@
+// Issue 16, item 3: the deployed packaging definition runs on a real ASL executor
+// (aws-local-stepfunctions) wired to the local packaging function, with s3rver as S3: one model,
+// three targets, packaged in parallel, and a report whose SHA-256 per target is the uploaded zip's.
+import { createHash } from 'node:crypto';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { S3PathBuilder } from 'storage-safe-archive';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compiledModelArchive, placeAt, trainedModelArchive } from '../../src/demo/sample-archives.js';
+import { startLocalStack, type LocalStack } from '../../src/local/local-stack.js';
+import type { LocalExecution } from '../../src/local/local-workflow.js';
+
+const TARGETS = ['jetson_xavier', 'ml_c5', 'rasp4b'];
+let stack: LocalStack;
+let paths: S3PathBuilder;
+
+beforeAll(async () => {
+  stack = await startLocalStack({ port: 0, prefix: 'wf-test', echoLogs: false, sagemaker: false });
+  paths = new S3PathBuilder({ bucket: stack.bucket });
+  await placeAt(stack.s3.client, paths.toUri(paths.trainingOutput('wf-train', 'output', 'model.tar.gz')), await trainedModelArchive());
+  for (const target of TARGETS) {
+    await placeAt(stack.s3.client, paths.toUri(paths.compilationOutput('wf-neo', target, `model-${target}.tar.gz`)), await compiledModelArchive(target));
+  }
+}, 60_000);
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const event = (targets: string[]) => ({ trainingJob: 'wf-train', compilationJob: 'wf-neo', targets, componentName: 'unet', componentVersion: '1.0.0' });
+
+async function sha256Of(key: string): Promise<string> {
+  const reply = await stack.s3.client.send(new GetObjectCommand({ Bucket: stack.bucket, Key: key }));
+  return createHash('sha256').update(await reply.Body!.transformToByteArray()).digest('hex');
+}
+
+describe('packaging state machine on the local executor', () => {
+  it('packages three targets in parallel through POST /_local/packaging and reports each SHA-256', async () => {
+    const response = await fetch(`${stack.url}/_local/packaging`, { method: 'POST', body: JSON.stringify(event(TARGETS)) });
+    expect(response.status).toBe(200);
+    const run = (await response.json()) as LocalExecution;
+    expect(run.status, run.error).toBe('SUCCEEDED');
+    expect(run.peakConcurrency).toBeGreaterThanOrEqual(2);
+    expect(run.peakConcurrency).toBeLessThanOrEqual(run.maxConcurrency);
+    const report = run.report!;
+    expect(report.status).toBe('SUCCEEDED');
+    expect(report.targets.map((t) => [t.target, t.status])).toEqual(TARGETS.map((t) => [t, 'SUCCEEDED']));
+    for (const row of report.targets) {
+      expect(row.sha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(row.sha256).toBe(await sha256Of(row.key!));
+      expect(row.bytes).toBeGreaterThan(0);
+      expect(row.seconds).toBeGreaterThan(0);
+    }
+    expect(new Set(report.targets.map((t) => t.sha256)).size).toBe(3);
+    // The report is in the bucket too, under the component.
+    const stored = await stack.s3.client.send(new GetObjectCommand({ Bucket: stack.bucket, Key: paths.deployment('unet', 'reports', `${run.executionName}.json`) }));
+    expect(JSON.parse(await stored.Body!.transformToString())).toEqual(report);
+  });
+
+  it('honours MaxConcurrency 1 (one target at a time)', async () => {
+    const run = await stack.runPackagingWorkflow(event(TARGETS), { maxConcurrency: 1 });
+    expect(run.status, run.error).toBe('SUCCEEDED');
+    expect(run.peakConcurrency).toBe(1);
+  });
+
+  it('a target with no compiled model fails the map (no tolerated failures locally) and the Catch writes a FAILED report', async () => {
+    const run = await stack.runPackagingWorkflow(event(['ml_c5', 'no_such_target']));
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toMatch(/PackagingFailed|no target was packaged/);
+    expect(run.report?.status).toBe('FAILED');
+    expect(run.report?.mapError).toMatch(/no compiled model/);
+  });
+
+  it('refuses a bad request in the validate step, before any target starts', async () => {
+    const run = await stack.runPackagingWorkflow({ ...event(['ml_c5']), componentVersion: 'one' });
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toMatch(/componentVersion/);
+    expect(run.report).toBeUndefined();
+  });
+});
