@@ -47,6 +47,8 @@ export interface RepackageOptions extends OperationOptions {
   compression?: ZipCompression;
   /** zlib level 1 to 9. Default 6. */
   level?: number;
+  /** Worker threads that deflate while this thread reads and inflates: default `os.availableParallelism()`; `1` deflates on this thread. Same bytes either way. */
+  deflateWorkers?: number;
   /** Extraction limits (entries, depth, ratio...), applied to the source as when extracting. */
   limits?: Partial<ExtractionLimits>;
   /**
@@ -171,6 +173,7 @@ function zipperOptions(options: RepackageOptions): ConstructorParameters<typeof 
   return {
     ...(options.compression === undefined ? {} : { compression: options.compression }),
     ...(options.level === undefined ? {} : { level: options.level }),
+    ...(options.deflateWorkers === undefined ? {} : { deflateWorkers: options.deflateWorkers }),
     ...(options.deterministic === undefined ? {} : { deterministic: options.deterministic }),
     ...(options.overwrite === undefined ? {} : { overwrite: options.overwrite }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),

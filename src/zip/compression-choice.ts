@@ -14,34 +14,37 @@ export interface AutoCompressionOptions {
   minSavings?: number;
 }
 
-/** What {@link chooseMethod} decided. */
-export interface MethodChoice {
-  /** 0 = store, 8 = deflate. */
-  method: 0 | 8;
-  /**
-   * The entry already deflated, when the trial compressed all of it (an entry no larger than the
-   * sample): the same bytes a deflate of the whole entry gives, so it is not deflated twice.
-   */
-  deflated?: Buffer;
-}
+/** How an entry will be stored: 0 = store, 8 = deflate, or deflate and keep it only if it pays. */
+export type MethodPlan = 0 | 8 | 'if-it-pays';
 
 /**
- * Picks store or deflate for an entry that starts with `head`. `wholeEntry` says `head` is all of
- * it. An empty entry is always stored (there is nothing to save).
+ * Plans the method of an entry that starts with `head`; `wholeEntry` says `head` is all of it.
+ * An empty entry is always stored. Under `'auto'`, an entry no larger than the sample is deflated
+ * whole and kept deflated only if that pays (one deflate, no separate trial); a larger one is
+ * decided from a trial deflate of its first `sampleBytes`.
  *
  * @example
  * ```ts
- * chooseMethod('auto', Buffer.from('{"a": 1}'.repeat(100)), 6, {}, true); // { method: 8, deflated: <Buffer ...> }
+ * planMethod('auto', Buffer.from('{"a": 1}'.repeat(100)), 6, {}, true); // 'if-it-pays'
  * ```
  */
-export function chooseMethod(choice: ZipCompression, head: Buffer, level: number, auto: AutoCompressionOptions = {}, wholeEntry = false): MethodChoice {
-  if (head.length === 0 || choice === 'store') return { method: 0 };
-  if (choice === 'deflate') return { method: 8 };
+export function planMethod(choice: ZipCompression, head: Buffer, level: number, auto: AutoCompressionOptions = {}, wholeEntry = false): MethodPlan {
+  if (head.length === 0 || choice === 'store') return 0;
+  if (choice === 'deflate') return 8;
   const sampleBytes = auto.sampleBytes ?? 64 * 1024;
-  const minSavings = auto.minSavings ?? 0.1;
-  const whole = wholeEntry && head.length <= sampleBytes;
-  const sample = whole ? head : head.subarray(0, sampleBytes);
-  const trial = deflateSegment({ data: sample, dictionary: undefined, final: true, level });
-  if (trial.length > sample.length * (1 - minSavings)) return { method: 0 };
-  return whole ? { method: 8, deflated: trial } : { method: 8 };
+  if (wholeEntry && head.length <= sampleBytes) return 'if-it-pays';
+  const sample = head.subarray(0, sampleBytes);
+  return deflatePays(deflateSegment({ data: sample, dictionary: undefined, final: true, level }).length, sample.length, auto) ? 8 : 0;
+}
+
+/**
+ * True when `compressedBytes` saves at least `auto.minSavings` (default 10%) of `originalBytes`.
+ *
+ * @example
+ * ```ts
+ * deflatePays(80, 100, {}); // true
+ * ```
+ */
+export function deflatePays(compressedBytes: number, originalBytes: number, auto: AutoCompressionOptions = {}): boolean {
+  return compressedBytes <= originalBytes * (1 - (auto.minSavings ?? 0.1));
 }

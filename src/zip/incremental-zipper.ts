@@ -1,16 +1,17 @@
 import { createReadStream } from 'node:fs';
 import { lstat, readlink, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { CompressionError, isStorageError } from '../errors.js';
+import { CompressionError, ConfigurationError, isStorageError } from '../errors.js';
 import { silentLogger, type StorageLogger } from '../observe/logger.js';
 import { estimateRemainingMs } from '../observe/progress.js';
 import { walkSorted } from '../storage/walk-sorted.js';
 import { CentralDirectory } from './central-directory.js';
-import { chooseMethod, type ZipCompression } from './compression-choice.js';
+import { deflatePays, planMethod, type MethodPlan, type ZipCompression } from './compression-choice.js';
 import { crc32 } from './crc32.js';
 import { MemoryGovernor } from './memory-governor.js';
 import { OrderedOutput } from './ordered-output.js';
-import { dictionaryAfter, inlineDeflater, SEGMENT_BYTES, type SegmentDeflater } from './segment-deflate.js';
+import { defaultDeflateWorkers, segmentDeflater } from './deflate-pool.js';
+import { dictionaryAfter, SEGMENT_BYTES, type SegmentDeflater } from './segment-deflate.js';
 import { SegmentReader, type ByteSource } from './segment-reader.js';
 import { checkZipEntryName } from './zip-entry-name.js';
 import { sizeMismatchError, sourceError } from './zip-errors.js';
@@ -55,7 +56,7 @@ export class IncrementalZipper {
   readonly #sink: ZipSink;
   readonly #output: OrderedOutput;
   readonly #directory = new CentralDirectory();
-  readonly #deflater: SegmentDeflater = inlineDeflater;
+  readonly #deflater: SegmentDeflater;
   readonly #governor: MemoryGovernor;
   readonly #logger: StorageLogger;
   readonly #level: number;
@@ -77,6 +78,7 @@ export class IncrementalZipper {
     this.#logger = options.logger ?? silentLogger;
     this.#governor = new MemoryGovernor(options.memory);
     this.#level = options.level ?? 6;
+    this.#deflater = segmentDeflater(checkWorkers(options.deflateWorkers ?? defaultDeflateWorkers()));
     if (!Number.isInteger(this.#level) || this.#level < 1 || this.#level > 9) {
       throw new CompressionError(`compression level ${this.#level} is not an integer from 1 to 9`, { reason: 'INVALID_STATE', suggestion: 'pass level 1 (fastest) to 9 (smallest); 6 is the default' });
     }
@@ -171,7 +173,8 @@ export class IncrementalZipper {
   addDirectoryEntry(name: string, options: Pick<ZipEntryOptions, 'mtime' | 'mode'> = {}): Promise<void> {
     return this.#enqueue(name, async () => {
       const entryName = `${checkZipEntryName(name.replace(/\/+$/, ''))}/`;
-      this.#addWhole(this.#record(entryName, 0o40000 | ((options.mode ?? 0o755) & 0o7777), options.mtime), Buffer.alloc(0), 0, 0);
+      this.#addWhole(this.#record(entryName, 0o40000 | ((options.mode ?? 0o755) & 0o7777), options.mtime), Buffer.alloc(0), 0);
+      this.#counts.entries++;
     });
   }
 
@@ -179,7 +182,8 @@ export class IncrementalZipper {
   addSymlink(name: string, target: string, options: Pick<ZipEntryOptions, 'mtime'> = {}): Promise<void> {
     return this.#enqueue(name, async () => {
       const content = Buffer.from(target);
-      this.#addWhole(this.#record(checkZipEntryName(name), 0o120777, options.mtime), content, crc32(content), content.length);
+      this.#addWhole(this.#record(checkZipEntryName(name), 0o120777, options.mtime), content, 0);
+      this.#counts.entries++;
       this.#counts.stored++;
     });
   }
@@ -255,11 +259,10 @@ export class IncrementalZipper {
       if (this.#failure) throw this.#failure;
       if (first.final) {
         checkSize(name, options.size, first.data.length, this.#sink.path);
-        const { method, deflated } = chooseMethod(choice, first.data, this.#level, this.#options.auto, true);
-        const compressed = method === 0 ? first.data : (deflated ?? this.#deflater.deflate({ data: first.data, dictionary: undefined, final: true, level: this.#level }));
-        const record = this.#record(name, mode, options.mtime, method);
-        this.#addWhole(record, compressed, crc32(first.data), first.data.length);
-        this.#countFile(method, first.data.length);
+        const plan = planMethod(choice, first.data, this.#level, this.#options.auto, true);
+        this.#addWhole(this.#record(name, mode, options.mtime), first.data, plan);
+        this.#counts.entries++;
+        this.#counts.bytesIn += first.data.length;
       } else {
         await this.#addStreamed(reader, first.data, name, mode, choice, options);
       }
@@ -272,7 +275,7 @@ export class IncrementalZipper {
   }
 
   async #addStreamed(reader: SegmentReader, first: Buffer, name: string, mode: number, choice: ZipCompression, options: ZipEntryOptions): Promise<void> {
-    const { method } = chooseMethod(choice, first, this.#level, this.#options.auto);
+    const method = planMethod(choice, first, this.#level, this.#options.auto) === 8 ? 8 : 0;
     const size = options.size;
     // Sizes go in 64-bit fields unless the entry is known to stay well under 4 GiB compressed.
     const zip64 = size === undefined || size * 1.001 + SEGMENT_BYTES > ZIP32_LIMIT;
@@ -321,24 +324,29 @@ export class IncrementalZipper {
     else this.#counts.stored++;
   }
 
-  /** An entry whose bytes are all at hand: header and data queued together, sizes in the header. */
-  #addWhole(record: ZipEntryRecord, data: Buffer | Promise<Buffer>, crc: number, length: number): void {
-    record.crc32 = crc;
-    record.uncompressedSize = length;
-    const place = (bytes: Buffer) => (offset: number) => {
+  /**
+   * An entry whose bytes are all at hand: header and data queued together, sizes and CRC in the
+   * header. With `'if-it-pays'` the method is settled when the deflate is back (it may be on a
+   * worker thread): kept if it saves enough, else the content is stored.
+   */
+  #addWhole(record: ZipEntryRecord, content: Buffer, plan: MethodPlan): void {
+    record.crc32 = crc32(content);
+    record.uncompressedSize = content.length;
+    const place = (method: 0 | 8, bytes: Buffer) => (offset: number) => {
+      record.method = method;
       record.compressedSize = bytes.length;
       record.localHeaderOffset = offset;
       this.#directory.add(record);
+      if (record.mode >>> 12 === 0o10) {
+        if (method === 8) this.#counts.deflated++;
+        else this.#counts.stored++;
+      }
       return Buffer.concat([localFileHeader(record), bytes]);
     };
-    this.#output.push(Buffer.isBuffer(data) ? place(data) : data.then(place), length);
-    this.#counts.entries++;
-  }
-
-  #countFile(method: 0 | 8, length: number): void {
-    this.#counts.bytesIn += length;
-    if (method === 8) this.#counts.deflated++;
-    else this.#counts.stored++;
+    if (plan === 0) return this.#output.push(place(0, content), content.length);
+    const deflated = this.#deflater.deflate({ data: content, dictionary: undefined, final: true, level: this.#level });
+    const settle = (bytes: Buffer) => (plan === 8 || deflatePays(bytes.length, content.length, this.#options.auto) ? place(8, bytes) : place(0, content));
+    this.#output.push(Buffer.isBuffer(deflated) ? settle(deflated) : deflated.then(settle), content.length);
   }
 
   /** Waits for room in the output window, and for the output to drain when memory is high. */
@@ -465,6 +473,11 @@ function toByteSource(source: ByteSource | Iterable<Buffer>): ByteSource {
   if (Symbol.asyncIterator in source) return source;
   const iterator = (source as Iterable<Buffer>)[Symbol.iterator]();
   return { [Symbol.asyncIterator]: () => ({ next: async () => iterator.next() }) };
+}
+
+function checkWorkers(workers: number): number {
+  if (!Number.isSafeInteger(workers) || workers < 1) throw new ConfigurationError('deflateWorkers', 'must be a whole number from 1', workers);
+  return workers;
 }
 
 /** Permission bits alone mean a regular file. */

@@ -11,6 +11,10 @@ import { CompressionError } from '../errors.js';
  * ```
  */
 export function checkZipEntryName(name: string): string {
+  // From JavaScript, the arguments can come swapped (data, name): say so, not "name.replace is not a function".
+  if (typeof name !== 'string') {
+    throw new CompressionError(`zip entry name must be a string, got ${Buffer.isBuffer(name) ? 'a Buffer' : typeof name} (is the data passed as the name?)`, { reason: 'INVALID_NAME' });
+  }
   const normalised = name.replace(/^(\.\/)+/, '');
   const refuse = (rule: string) => {
     throw new CompressionError(`zip entry name ${JSON.stringify(name)} ${rule}`, { reason: 'INVALID_NAME', entryPath: name });

@@ -13,6 +13,12 @@ export interface IncrementalZipperOptions extends OperationOptions {
   level?: number;
   /** Tuning of `'auto'`. */
   auto?: AutoCompressionOptions;
+  /**
+   * Worker threads that deflate while this thread reads: default `os.availableParallelism()`;
+   * `1` deflates on this thread. The zip's bytes are the same whatever the number
+   * (docs/performance.md).
+   */
+  deflateWorkers?: number;
   /** Fixed mtimes (no time-zone-dependent extra field) and sorted directory walks: identical inputs give identical bytes. */
   deterministic?: boolean;
   /** Writes the ZIP64 end records even when not needed (for testing readers). ZIP64 is used automatically when needed. */

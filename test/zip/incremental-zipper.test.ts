@@ -151,6 +151,8 @@ describe('IncrementalZipper', () => {
     for (const bad of ['../evil', '/abs', 'C:/x', 'a\\b', '', 'a/../../b']) {
       await expect(zipper.addBuffer('x', bad)).rejects.toMatchObject({ reason: 'INVALID_NAME' });
     }
+    // From JavaScript, data and name swapped: a message that says so, not a TypeError from inside.
+    await expect(zipper.addBuffer('x', Buffer.from('data') as unknown as string)).rejects.toMatchObject({ reason: 'INVALID_NAME', message: expect.stringContaining('must be a string, got a Buffer') });
     await zipper.addBuffer('ok', './fine.txt');
     await zipper.finalize();
     expect((await readZip(out)).entries.map((e) => e.name)).toEqual(['fine.txt']);
