@@ -38,6 +38,12 @@ export interface IteratedEntry extends ArchiveEntry {
    * stream machinery), else read from {@link ArchiveEntry.body}. Use one or the other.
    */
   chunks(): AsyncIterable<Buffer>;
+  /**
+   * The body as a stream that stays open when the next entry is asked for, so that several are
+   * read at once; `undefined` where the reader cannot (tar, which is one stream) or the body was
+   * already opened. The iteration ends only once such bodies have closed.
+   */
+  detachBody(): Readable | undefined;
 }
 
 /** Bytes asked of the reader at a time when a body is pulled. */
@@ -101,16 +107,16 @@ export async function* checkEntries(raws: AsyncIterable<RawEntry>, options: Entr
       if (typeof limits.maxTotalBytes === 'number') assertWithinLimit('maxTotalBytes', declaredBytes, limits.maxTotalBytes, raw.name);
       let body: Readable | undefined;
       let pulled = false;
-      const openBody = (): Readable => {
+      const openBody = (detached = false): Readable => {
         if (body !== undefined) return body;
-        body = checked.type === 'file' ? raw.openBody() : emptyBody();
+        body = checked.type !== 'file' ? emptyBody() : detached && raw.openDetachedBody ? raw.openDetachedBody() : raw.openBody();
         if (signal !== undefined) {
           const opened = body;
           const onAbort = () => opened.destroy(new ExtractionError('cancelled by its AbortSignal', { reason: 'ABORTED', entryPath: raw.name }));
           signal.addEventListener('abort', onAbort, { once: true });
           opened.once('close', () => signal.removeEventListener('abort', onAbort));
         }
-        previousBody = body;
+        if (!detached) previousBody = body;
         return body;
       };
       const entry: IteratedEntry = {
@@ -133,6 +139,10 @@ export async function* checkEntries(raws: AsyncIterable<RawEntry>, options: Entr
             throwIfAborted(signal, raw.name);
             return readBody.call(raw, max);
           });
+        },
+        detachBody() {
+          if (body !== undefined || pulled || checked.type !== 'file' || raw.openDetachedBody === undefined) return undefined;
+          return openBody(true);
         },
         async skip() {
           // Pulled: whatever is left is skipped by the reader when the next entry is asked for.

@@ -54,6 +54,13 @@ export interface ExtractStreamingOptions {
   signal?: AbortSignal;
   /** Receives progress for this call. */
   onProgress?: ProgressListener;
+  /**
+   * Files of a zip whose bytes are written at once: default 4 (they inflate on libuv's thread
+   * pool); 1 writes one at a time. Files are still created one by one in archive order, and
+   * links wait for the files before them. A tar is one stream, written one file at a time, and so
+   * is any extraction with a `cleanupCallback`.
+   */
+  concurrency?: number;
 }
 
 /** Glob patterns (picomatch syntax, matched against the normalised entry path) or a predicate. */
@@ -159,6 +166,7 @@ export class StreamingExtractor {
       ...(options.filter ? { filter: options.filter } : {}),
       ...(options.cleanupCallback ? { cleanupCallback: options.cleanupCallback } : {}),
       ...(options.atomic ? { atomic: true } : {}),
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
       ...(expectedBytes === undefined ? {} : { expectedBytes }),
       ...(expectedEntries === undefined ? {} : { expectedEntries }),
     });

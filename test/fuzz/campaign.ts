@@ -23,7 +23,8 @@ const { values } = parseArgs({
 
 // Coverage starts before the code under test is loaded, hence the dynamic imports below.
 if (values.coverage) await startV8Coverage();
-const { openEnvironment } = await import('./lib/environment.js');
+const { openEnvironment, startDeflateWorkers } = await import('./lib/environment.js');
+await startDeflateWorkers();
 const { FUZZ_FORMATS } = await import('./lib/fuzz-case.js');
 const { saveFailure, saveSummary } = await import('./lib/report.js');
 const { runFuzz } = await import('./lib/runner.js');

@@ -9,7 +9,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CleanupFailedError, ExtractionError, InsufficientStorageError } from '../../src/errors.js';
 import type { ArchiveEntry } from '../../src/extract/types.js';
-import { openEnvironment, type FuzzEnvironment } from './lib/environment.js';
+import { openEnvironment, startDeflateWorkers, type FuzzEnvironment } from './lib/environment.js';
 import { isInside } from './lib/fs-checks.js';
 import type { FuzzOperations } from './lib/operations.js';
 import { judgeError, runCase, type CaseOptions, type OracleSettings, type ViolationKind } from './lib/oracle.js';
@@ -40,7 +40,8 @@ function fake(overrides: Partial<FuzzOperations>): FuzzOperations {
 }
 
 let env: FuzzEnvironment;
-beforeAll(() => {
+beforeAll(async () => {
+  await startDeflateWorkers();
   env = openEnvironment({ scratchBytes: 8 * 1024 * 1024 });
   if (env.skipReason) console.warn(`oracle tests run on a plain folder: ${env.skipReason}`);
 });

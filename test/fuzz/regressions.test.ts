@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallVariant } from './lib/call-variant.js';
-import { openEnvironment, type FuzzEnvironment } from './lib/environment.js';
+import { openEnvironment, startDeflateWorkers, type FuzzEnvironment } from './lib/environment.js';
 import type { FuzzFormat, SourceKind } from './lib/fuzz-case.js';
 import { FIXTURES, knownFailures } from './lib/known-failures.js';
 import { runCase } from './lib/oracle.js';
@@ -31,7 +31,8 @@ const SOURCES: SourceKind[] = ['path', 'stream', 'random-access'];
 const WALKS = [0, 4, 20];
 
 let env: FuzzEnvironment;
-beforeAll(() => {
+beforeAll(async () => {
+  await startDeflateWorkers();
   env = openEnvironment();
   if (env.skipReason) console.warn(`fuzz regressions run on a plain folder: ${env.skipReason}`);
 });

@@ -3,7 +3,7 @@
 // oracle and prints every violation with its stack: the first step of diagnosing a failure.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { openEnvironment } from './lib/environment.js';
+import { openEnvironment, startDeflateWorkers } from './lib/environment.js';
 import { isPristine, materialize, type FuzzCase, type FuzzFormat, type SourceKind } from './lib/fuzz-case.js';
 import { runCase } from './lib/oracle.js';
 
@@ -28,6 +28,7 @@ if (file.endsWith('.json')) {
   const format = (values.format ?? (file.endsWith('.zip') ? 'zip' : file.endsWith('.gz') ? 'tgz' : 'tar')) as FuzzFormat;
   options = { format, source: values.source as SourceKind, walkSeed: Number(values.walk), tightLimits: values.tight, pristine: false };
 }
+await startDeflateWorkers();
 const env = openEnvironment();
 try {
   const result = await runCase(bytes, options, env);

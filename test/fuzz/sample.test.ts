@@ -3,7 +3,7 @@
 // FUZZ_SAMPLE_CASES overrides the count. Failures already listed in KNOWN_FAILURES.json are
 // printed but tolerated (FUZZ_KNOWN=1 makes them fail again).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openEnvironment, type FuzzEnvironment } from './lib/environment.js';
+import { openEnvironment, startDeflateWorkers, type FuzzEnvironment } from './lib/environment.js';
 import { FUZZ_FORMATS } from './lib/fuzz-case.js';
 import { isKnownSignature, knownFailures } from './lib/known-failures.js';
 import { runFuzz } from './lib/runner.js';
@@ -13,7 +13,8 @@ const SAMPLE_CASES = Number(process.env.FUZZ_SAMPLE_CASES ?? 1000);
 const SAMPLE_SEED = 20_261_123;
 
 let env: FuzzEnvironment;
-beforeAll(() => {
+beforeAll(async () => {
+  await startDeflateWorkers();
   env = openEnvironment();
   if (env.skipReason) console.warn(`fuzz sample runs on a plain folder: ${env.skipReason}`);
 });

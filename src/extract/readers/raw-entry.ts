@@ -42,4 +42,10 @@ export interface RawEntry {
    * leave it out; a body is read one way or the other, never both.
    */
   readBody?(maxBytes: number): Promise<Buffer | null>;
+  /**
+   * Opens the body as one that outlives the iteration step: it is not destroyed when the next
+   * entry is asked for, so several bodies can be read at once. Only readers with random access
+   * (zip) offer it; the reader waits for such bodies to close before it closes the archive.
+   */
+  openDetachedBody?(): Readable;
 }

@@ -3,6 +3,7 @@
 // only when its body is asked for. Names are decoded by us (yauzl's strictFileNames turns
 // backslashes into slashes, hiding `..\\` traversals from the policy).
 import { PassThrough, type Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import yauzl from 'yauzl';
 import { ExtractionError } from '../../errors.js';
 import { assertRatio, assertWithinLimit, type ExtractionLimits } from '../policy/limits.js';
@@ -178,6 +179,9 @@ export async function* readZipEntries(source: RandomAccessSource, limits: Extrac
     throw error;
   }
   const open = new Set<Readable>();
+  // Bodies read alongside later entries (concurrent extraction): the archive stays open for them.
+  const detached = new Set<Readable>();
+  let completed = false;
   try {
     const centralDirectoryOffset = (zip as unknown as { readEntryCursor: number }).readEntryCursor;
     const records = await readCentralDirectory(zip, limits, label);
@@ -197,10 +201,10 @@ export async function* readZipEntries(source: RandomAccessSource, limits: Extrac
       const name = zipEntryName(record);
       const { kind, mode } = zipEntryKind(record, name);
       const context: ZipBodyContext = { zip, record, name, nextStart: nextStarts.get(record.relativeOffsetOfLocalHeader) ?? centralDirectoryOffset, ledger };
-      const openBody = (): Readable => {
+      const openBody = (into = open): Readable => {
         const body = verifiedBody(context);
-        open.add(body);
-        body.once('close', () => open.delete(body));
+        into.add(body);
+        body.once('close', () => into.delete(body));
         return body;
       };
       let linkTarget: string | undefined;
@@ -213,12 +217,17 @@ export async function* readZipEntries(source: RandomAccessSource, limits: Extrac
         mtime: record.getLastModDate(),
         ...(linkTarget === undefined ? {} : { linkTarget }),
         ...(kind === 'unknown' ? { typeFlag: `unix type 0o${((record.externalFileAttributes >>> 16) & 0o170000).toString(8)}` } : {}),
-        openBody: kind === 'file' ? openBody : () => new PassThrough().end() as unknown as Readable,
+        openBody: kind === 'file' ? () => openBody() : () => new PassThrough().end() as unknown as Readable,
+        ...(kind === 'file' ? { openDetachedBody: () => openBody(detached) } : {}),
       };
       for (const body of open) body.destroy();
     }
+    completed = true;
   } finally {
     for (const body of open) body.destroy();
+    // Stopped early (an error, a break): nobody will read them. Done: let them finish first.
+    if (completed) await Promise.all([...detached].map((body) => finished(body).catch(() => undefined)));
+    else for (const body of detached) body.destroy();
     zip.close();
     await releaseIfOwned(source);
   }

@@ -2,9 +2,9 @@
 // destination, tracking everything it creates so any failure removes exactly that.
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { lstat, mkdir, readdir, realpath, rename } from 'node:fs/promises';
+import { lstat, mkdir, readdir, realpath, rename, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CleanupFailedError, ConfigurationError } from '../../errors.js';
 import { toInsufficientStorageError } from '../../storage/disk-space.js';
@@ -14,6 +14,7 @@ import { ExtractionProgress } from '../extraction-progress.js';
 import type { LinkPolicy } from '../policy/check-entry.js';
 import type { ExtractionLimits } from '../policy/limits.js';
 import type { ArchiveEntry, ArchiveSource } from '../types.js';
+import { ConcurrentWrites } from './concurrent-writes.js';
 import { CreatedPaths } from './created-paths.js';
 import { applyFolderMetadata, createDirectory, createFileExclusive, createHardlink, createSymlink, prepareParents, targetPath, type WriteTarget } from './safe-create.js';
 import { SpaceGuard } from './space-guard.js';
@@ -34,7 +35,16 @@ export interface ExtractToDirectoryOptions {
   expectedBytes?: number;
   /** Entries in all, when known (for progress). */
   expectedEntries?: number;
+  /** Files of a zip written at once (default {@link DEFAULT_ZIP_CONCURRENCY}); 1 writes one at a time. */
+  concurrency?: number;
 }
+
+/**
+ * Files of a zip whose bytes are written at once by default. Each inflates on libuv's thread pool
+ * (4 threads by default), so four keep two cores busy; a tar is one stream and is written one file
+ * at a time whatever this says (docs/performance.md).
+ */
+export const DEFAULT_ZIP_CONCURRENCY = 4;
 
 /** What an extraction did. */
 export interface ExtractionResult {
@@ -80,6 +90,45 @@ function meter(guard: SpaceGuard, progress: ExtractionProgress, entry: IteratedE
   });
 }
 
+/**
+ * Writes one file's content through its descriptor: the bytes (metered into the space guard)
+ * and the mode, then the times; the descriptor is closed whatever happens. Mode and times
+ * go through the descriptor, never through a path that could be swapped.
+ */
+async function writeContent(handle: FileHandle, entry: IteratedEntry, body: Readable, guard: SpaceGuard, progress: ExtractionProgress): Promise<void> {
+  const sink = handle.createWriteStream({ autoClose: false, highWaterMark: 256 * 1024 });
+  try {
+    // Piped at once: a body opened ahead (a zip's, read concurrently) may fail at any moment and
+    // its error must have somewhere to go.
+    const piping = pipeline(body, meter(guard, progress, entry), sink);
+    // Awaited below; until then a failure must not count as unhandled.
+    piping.catch(() => undefined);
+    try {
+      await handle.chmod(entry.mode);
+    } catch (error) {
+      body.destroy();
+      await piping.catch(() => undefined);
+      throw error;
+    }
+    await piping;
+    await handle.utimes(entry.mtime, entry.mtime);
+  } finally {
+    // A FileHandle waits for its streams before closing: release ours first.
+    if (!sink.closed) {
+      sink.destroy();
+      await once(sink, 'close');
+    }
+    if (!body.destroyed && !body.readableEnded) body.destroy();
+    await handle.close().catch(() => undefined);
+  }
+}
+
+function checkConcurrency(concurrency: number | undefined): number {
+  if (concurrency === undefined) return DEFAULT_ZIP_CONCURRENCY;
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new ConfigurationError('concurrency', 'must be a whole number from 1', concurrency);
+  return concurrency;
+}
+
 /** True when nothing is at `path` (ENOENT); any other answer, a file or an error, is false. */
 async function isGone(path: string): Promise<boolean> {
   try {
@@ -120,6 +169,8 @@ export async function extractToDirectory(archive: ArchiveSource, destDir: string
   const result: ExtractionResult = { entries: 0, files: 0, directories: 0, links: 0, bytesWritten: 0, skipped: 0, hardLinksSkipped: [], durationMs: 0 };
   const storage = options.storage ?? diskStorage(destination);
   const guard = new SpaceGuard(storage, destination, operation, options.expectedBytes);
+  // A callback may not expect to run alongside itself: with one, files are written one at a time.
+  const writes = new ConcurrentWrites(options.cleanupCallback === undefined ? checkConcurrency(options.concurrency) : 1);
   try {
     throwIfAborted(options.signal);
     if (options.atomic === true && !(await isEmptyOrAbsent(destination))) {
@@ -162,21 +213,20 @@ export async function extractToDirectory(archive: ArchiveSource, destDir: string
         }
         case 'file': {
           await guard.checkEntry(entry.size);
+          // Created here, one at a time and in archive order: only the bytes are written concurrently.
           const { handle, path } = await createFileExclusive(target, entry.path, entry.rawName);
-          // Mode and times through the descriptor, never through a path that could be swapped.
-          const sink = handle.createWriteStream({ autoClose: false, highWaterMark: 256 * 1024 });
-          try {
-            await handle.chmod(entry.mode);
-            await pipeline(entry.body, meter(guard, progress, entry), sink);
-            await handle.utimes(entry.mtime, entry.mtime);
-          } finally {
-            // A FileHandle waits for its streams before closing: release ours first.
-            if (!sink.closed) {
-              sink.destroy();
-              await once(sink, 'close');
-            }
-            await handle.close().catch(() => undefined);
+          const detached = writes.limit > 1 ? entry.detachBody() : undefined;
+          if (detached !== undefined) {
+            await writes.add(
+              writeContent(handle, entry, detached, guard, progress).then(() => {
+                extractedFiles.add(path);
+                result.files++;
+                result.bytesWritten += entry.size;
+              }),
+            );
+            break;
           }
+          await writeContent(handle, entry, entry.body, guard, progress);
           extractedFiles.add(path);
           result.files++;
           result.bytesWritten += entry.size;
@@ -192,10 +242,13 @@ export async function extractToDirectory(archive: ArchiveSource, destDir: string
           break;
         }
         case 'symlink':
+          // Links wait for every file before them: a hard link needs its target whole.
+          await writes.drain();
           await createSymlink(target, await prepareParents(target, entry.path), entry.rawName, entry.linkTarget ?? '', entry.checked.resolvedTarget ?? '');
           result.links++;
           break;
         case 'hardlink': {
+          await writes.drain();
           const linkedTo = targetPath(target, entry.checked.resolvedTarget ?? '');
           // A callback may remove files later than its own call (in batches, once an upload ends).
           if (options.cleanupCallback !== undefined && extractedFiles.has(linkedTo) && (await isGone(linkedTo))) {
@@ -216,6 +269,7 @@ export async function extractToDirectory(archive: ArchiveSource, destDir: string
       progress.filesProcessed++;
       progress.report('extracting', entry.path);
     }
+    await writes.drain();
     // Folders last, deepest first: a read-only folder must not stop its own children.
     for (const { path, mode, mtime } of folderTimes.reverse()) await applyFolderMetadata(path, mode, mtime);
     if (options.atomic === true) await rename(writeRoot, destination);
@@ -223,6 +277,8 @@ export async function extractToDirectory(archive: ArchiveSource, destDir: string
     progress.report('done');
     return result;
   } catch (error) {
+    // Nothing may still be writing into what is about to be removed.
+    await writes.settle();
     const failure = await toInsufficientStorageError(error, { path: destination, operation, ...(options.expectedBytes === undefined ? {} : { requiredBytes: options.expectedBytes }) });
     progress.report('cleanup');
     try {

@@ -4,6 +4,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { defaultDeflateWorkers, segmentDeflater } from '../../../src/zip/deflate-pool.js';
 import { isMounted, mountTmpfs, type Tmpfs } from '../../support/tmpfs.js';
 
 /** An error that reached a process-level handler. */
@@ -29,6 +30,16 @@ export interface FuzzEnvironment {
 
 /** Bytes of the destination tmpfs: small, so bombs and big trees meet a full disk. */
 export const SCRATCH_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Starts the process-wide deflate workers (they live as long as the process, like libuv's thread
+ * pool), so that their descriptors are part of the baseline and not taken for a case's leak.
+ */
+export async function startDeflateWorkers(): Promise<void> {
+  const deflater = segmentDeflater(defaultDeflateWorkers());
+  const job = { data: Buffer.alloc(64 * 1024, 1), dictionary: undefined, final: true, level: 6 };
+  await Promise.all(Array.from({ length: deflater.parallelism * 2 }, () => deflater.deflate(job)));
+}
 
 /** Open file descriptors of this process. */
 export function countOpenFds(): number {
