@@ -110,9 +110,10 @@ async function writeEntry(pack: tarStream.Pack, name: string, size: number, seed
         const words = new Uint32Array(chunk.buffer, chunk.byteOffset, noise >>> 2);
         for (let i = 0; i < words.length; i++) words[i] = random();
         for (let i = words.length * 4; i < noise; i++) chunk[i] = random() & 0xff;
-        if (!sink.write(chunk)) await new Promise((r) => sink.once('drain', r));
+        if (!sink.write(chunk)) await new Promise<void>((r) => sink.once('drain', () => r()));
       }
-      sink.end();
+      // streamx's end() takes no data here; its typings ask for some.
+      (sink as unknown as { end(): void }).end();
     })().catch(reject);
   });
 }
