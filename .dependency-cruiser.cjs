@@ -49,6 +49,20 @@ module.exports = {
       to: { path: ['^src/extract/(readers|write|policy)/', '^src/(zip|repackage)/'] },
     },
     {
+      name: 'root-entry-needs-no-aws-sdk',
+      severity: 'error',
+      comment: "The root entry compiles and runs without the AWS SDK installed; what calls the SDK is in the 'storage-safe-archive/s3' entry (src/s3/index.ts).",
+      from: { path: '^src/index\\.ts$' },
+      to: { path: '@aws-sdk/', reachable: true },
+    },
+    {
+      name: 'sdk-only-in-the-s3-entry',
+      severity: 'error',
+      comment: 'Only the S3 streams, the ranged reader, read-through, the migration engine and the CLI load the AWS SDK.',
+      from: { path: '^src/', pathNot: '^src/(s3/(upload-stream|random-access-source|read-through)\\.ts|s3/migration/|cli/)' },
+      to: { path: '@aws-sdk/' },
+    },
+    {
       name: 'observe-is-a-leaf',
       severity: 'error',
       comment: 'Logging and metrics depend on nothing else of ours.',

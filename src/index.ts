@@ -9,4 +9,4 @@ export * from './retry/index.js';
 export * from './extract/index.js';
 export * from './zip/index.js';
 export * from './repackage/index.js';
-export * from './s3/index.js';
+export * from './s3/layout.js';

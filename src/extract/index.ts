@@ -1,5 +1,5 @@
 // The extractor's public surface: the class, its option and result types, the safety policy
-// (pure functions and the limits table) and the random-access sources.
+// (pure functions and the limits table) and the local-file random-access source.
 export * from './types.js';
 export { StreamingExtractor, toPredicate } from './streaming-extractor.js';
 export type { StreamingExtractorOptions, EntriesOptions, ExtractStreamingOptions, EntrySelector } from './streaming-extractor.js';
@@ -10,8 +10,7 @@ export type { ArchiveInfo, ArchiveInfoEntry } from './archive-info.js';
 export { estimateArchiveSpace, estimateFromIsize, DISK_BLOCK_BYTES } from './space-estimate.js';
 export type { SpaceEstimate, IsizeEstimate } from './space-estimate.js';
 export { detectFormat } from './detect-format.js';
-export { fileRandomAccessSource, s3RandomAccessSource } from './sources/random-access.js';
-export type { S3RandomAccessSource, S3RandomAccessSourceOptions } from './sources/random-access.js';
+export { fileRandomAccessSource } from './sources/file-random-access.js';
 export { DEFAULT_LIMITS, RATIO_GRACE_BYTES, resolveLimits } from './policy/limits.js';
 export type { ExtractionLimits } from './policy/limits.js';
 export { normalizeEntryPath } from './policy/normalize-entry-path.js';

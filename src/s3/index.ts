@@ -1,24 +1,10 @@
-export {
-  S3PathBuilder,
-  type S3PathBuilderOptions,
-  type ParsedS3Key,
-  type ParsedLayoutKey,
-  type DatasetKey,
-  type TrainingKey,
-  type CompilationKey,
-  type DeploymentKey,
-  type LegacyKey,
-  type UnknownKey,
-} from './path-builder.js';
-export {
-  resolveLegacyKey,
-  matchLegacyKey,
-  DEFAULT_LEGACY_RULES,
-  LAYOUT_ROOTS,
-  type LegacyRule,
-  type LegacyMatch,
-  type ResolveOptions,
-} from './legacy-rules.js';
-export { sanitizeName, sanitizeJobName, MAX_KEY_BYTES, JOB_NAME_PATTERN, TARGET_PATTERN } from './key-rules.js';
+// The `storage-safe-archive/s3` entry: everything that talks to S3 or DynamoDB through the AWS
+// SDK (an optional peer dependency, loaded on first use). Kept apart from the root entry so a
+// project that never touches S3 compiles and runs without the SDK installed. The S3 key builder
+// needs no SDK and is in the root entry (`./layout.ts`).
+export { s3UploadStream } from './upload-stream.js';
+export type { S3UploadStreamOptions, S3UploadResult, S3UploadStream } from './upload-stream.js';
+export { s3RandomAccessSource } from './random-access-source.js';
+export type { S3RandomAccessSource, S3RandomAccessSourceOptions } from './random-access-source.js';
 export { readThrough, type ReadThroughOptions, type ReadThroughResult } from './read-through.js';
 export * from './migration/index.js';

@@ -7,5 +7,3 @@ export type { ZipOutput } from './zip-output.js';
 export type { MemoryGovernorOptions } from './memory-governor.js';
 export { checkZipEntryName } from './zip-entry-name.js';
 export { defaultDeflateWorkers } from './deflate-pool.js';
-export { s3UploadStream } from './s3-upload-stream.js';
-export type { S3UploadStreamOptions, S3UploadResult, S3UploadStream } from './s3-upload-stream.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LEGACY_RULES, matchLegacyKey, resolveLegacyKey, type LegacyRule } from '../../src/s3/index.js';
+import { DEFAULT_LEGACY_RULES, matchLegacyKey, resolveLegacyKey, type LegacyRule } from '../../src/s3/layout.js';
 
 describe('resolveLegacyKey', () => {
   it.each([

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidS3KeyError } from '../../src/errors.js';
-import { S3PathBuilder, sanitizeName, resolveLegacyKey } from '../../src/s3/index.js';
+import { S3PathBuilder, sanitizeName, resolveLegacyKey } from '../../src/s3/layout.js';
 import { assertKey } from '../../src/s3/key-rules.js';
 
 const paths = new S3PathBuilder({ bucket: 'edge-cv', prefix: 'tenants/acme' });

@@ -2,6 +2,7 @@
 // migration engine on the models bucket, with the DynamoDB references that follow the objects.
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type StorageLogger } from 'storage-safe-archive';
 import {
   finalizeMigration,
   formatMigrationReport,
@@ -13,8 +14,7 @@ import {
   validateMigration,
   type MigrationOptions,
   type ReferenceTable,
-  type StorageLogger,
-} from 'storage-safe-archive';
+} from 'storage-safe-archive/s3';
 
 /** The actions, in the order an operator runs them. */
 export const MIGRATION_ACTIONS = ['plan', 'migrate', 'validate', 'rollback', 'finalize'] as const;

@@ -2,7 +2,8 @@
 // repackage straight into a multipart upload at deployments/<component>/<target>/<component>-<target>.zip,
 // with the DDA manifest at the zip root and the model under <stage_type>/. No scratch disk.
 import { DeleteObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { repackage, s3RandomAccessSource, s3UploadStream, withRetry, type S3PathBuilder, type StorageLogger } from 'storage-safe-archive';
+import { repackage, withRetry, type S3PathBuilder, type StorageLogger } from 'storage-safe-archive';
+import { s3RandomAccessSource, s3UploadStream } from 'storage-safe-archive/s3';
 import type { DdaManifest } from './dda-manifest.js';
 
 /** What one target needs. */

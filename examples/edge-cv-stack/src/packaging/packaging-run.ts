@@ -6,7 +6,6 @@ import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import {
   isStorageError,
   planPackaging,
-  s3RandomAccessSource,
   StreamingExtractor,
   TARGET_PATTERN,
   JOB_NAME_PATTERN,
@@ -15,6 +14,7 @@ import {
   type StorageLogger,
   type StorageManager,
 } from 'storage-safe-archive';
+import { s3RandomAccessSource } from 'storage-safe-archive/s3';
 import { buildDdaManifest, readTrainingMetadata, stageType, type DdaManifest } from './dda-manifest.js';
 import { buildRecipe, type ComponentPublisher } from './greengrass-recipe.js';
 import { findCompiledArchive, packageTarget, type PackagedTarget } from './package-target.js';

@@ -1,23 +1,9 @@
-// Ready-made RandomAccessSources: a local file, and an S3 object read with ranged GETs so a
-// zip in S3 can be listed and selectively extracted without downloading it whole.
-import { stat } from 'node:fs/promises';
+// A RandomAccessSource over an S3 object, read with ranged GETs, so a zip in S3 can be listed
+// and selectively extracted without downloading it whole. Needs the AWS SDK (loaded on first use).
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { RandomAccessSource } from '../types.js';
-import { fileRangeSource } from './open-archive.js';
-
-/**
- * A {@link RandomAccessSource} over a local file.
- *
- * @example
- * ```ts
- * const info = await extractor.getArchiveInfo(await fileRandomAccessSource('model.zip'));
- * ```
- */
-export async function fileRandomAccessSource(path: string): Promise<RandomAccessSource> {
-  return fileRangeSource(path, (await stat(path)).size);
-}
+import type { RandomAccessSource } from '../extract/types.js';
 
 /** Where the object is, and the client to read it with (the SDK is an optional peer dependency). */
 export interface S3RandomAccessSourceOptions {

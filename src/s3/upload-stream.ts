@@ -39,7 +39,7 @@ export interface S3UploadStream extends Writable {
 
 /**
  * A Writable whose bytes become one S3 object, via `@aws-sdk/lib-storage`'s multipart `Upload`.
- * `'finish'` is emitted only after the upload completed, so an {@link IncrementalZipper} writing
+ * `'finish'` is emitted only after the upload completed, so an `IncrementalZipper` (root entry) writing
  * to it resolves `finalize()` when the object exists. A failed or destroyed stream aborts the
  * multipart upload.
  *

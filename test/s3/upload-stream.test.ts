@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IncrementalZipper, s3UploadStream } from '../../src/zip/index.js';
+import { IncrementalZipper } from '../../src/zip/index.js';
+import { s3UploadStream } from '../../src/s3/index.js';
 import { startLocalS3, type LocalS3 } from '../support/s3.js';
 
 let s3: LocalS3;

@@ -6,10 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StreamingExtractor, s3RandomAccessSource } from '../../src/extract/index.js';
+import { StreamingExtractor } from '../../src/extract/index.js';
+import { s3RandomAccessSource } from '../../src/s3/index.js';
 import { KiB, MiB } from '../../src/units.js';
 import { startLocalS3, type LocalS3 } from '../support/s3.js';
-import { buildZip } from './support/build-archives.js';
+import { buildZip } from '../extract/support/build-archives.js';
 
 let s3: LocalS3;
 let root: string;
