@@ -14,6 +14,12 @@ export interface ByteReader {
   readExactly(length: number): Promise<Buffer>;
   /** Moves past `length` bytes; returns how many were really there. */
   skip(length: number): Promise<number>;
+  /**
+   * Reads what follows the archive's end marker to the end of input, so a stream's own checks
+   * run (a gzip trailer's CRC-32 and length): a tar.gz cut inside its trailer is corrupt, not
+   * complete. A local file has no such layer and reads nothing.
+   */
+  finish(): Promise<void>;
   /** Releases the input (stops the stream, closes the file). Safe to call twice. */
   close(): Promise<void>;
 }
@@ -75,6 +81,10 @@ export class ChunkByteReader implements ByteReader {
     return skipped;
   }
 
+  async finish(): Promise<void> {
+    while ((await this.readUpTo(1024 * 1024)) !== null);
+  }
+
   async close(): Promise<void> {
     this.ended = true;
     this.pending = undefined;
@@ -126,6 +136,8 @@ export class FileByteReader implements ByteReader {
     this.position += skipped;
     return skipped;
   }
+
+  async finish(): Promise<void> {}
 
   async close(): Promise<void> {
     if (this.closeHandle) await this.handle.close().catch(() => undefined);

@@ -21,10 +21,15 @@ function corrupt(message: string, entryPath?: string, cause?: unknown): Extracti
 }
 
 /** Wraps a low-level read failure (zlib's "unexpected end of file") as `CORRUPT`, keeping ours as they are. */
-export function asExtractionError(error: unknown, entryPath?: string): unknown {
+export function asExtractionError(error: unknown, entryPath?: string, where = ''): unknown {
   if (isStorageError(error)) return error;
   const message = error instanceof Error ? error.message : String(error);
-  return corrupt(`archive could not be read: ${message}`, entryPath, error);
+  return corrupt(`archive could not be read${where}: ${message}`, entryPath, error);
+}
+
+/** Where the input ended when it ended between entries: the last entry is whole, so it is named as context, not as the cut one. */
+function afterEntry(name: string): string {
+  return name === '' ? ' before its first entry' : ` after the last complete entry ${JSON.stringify(name)}`;
 }
 
 function padding(size: number): number {
@@ -76,11 +81,17 @@ export async function* readTarEntries(
         if (skipped < bodyLeft) throw corrupt(`archive ends inside an entry's body (${bodyLeft - skipped} bytes missing)`, current);
         bodyLeft = paddingLeft = 0;
       }
-      const block = await reader.readExactly(BLOCK_SIZE).catch((e: unknown) => Promise.reject(asExtractionError(e, current)));
-      if (block.length === 0) throw corrupt('archive ends without its end-of-archive blocks (truncated?)', current || undefined);
-      if (block.length < BLOCK_SIZE) throw corrupt(`archive ends inside a header (${block.length} of ${BLOCK_SIZE} bytes)`, current || undefined);
+      // Every body so far is whole here: a cut at this point is not inside `current`.
+      const block = await reader.readExactly(BLOCK_SIZE).catch((e: unknown) => Promise.reject(asExtractionError(e, undefined, afterEntry(current))));
+      if (block.length === 0) throw corrupt(`archive ends without its end-of-archive blocks (truncated?)${afterEntry(current)}`);
+      if (block.length < BLOCK_SIZE) throw corrupt(`archive ends inside a header (${block.length} of ${BLOCK_SIZE} bytes)${afterEntry(current)}`);
       const header = decodeTarHeader(block);
-      if (header === null) return; // end-of-archive marker; what follows is padding
+      if (header === null) {
+        // The end-of-archive marker. What follows is padding, but a gzip's trailer is checked
+        // only once its last bytes are read: without this a tar.gz cut in its trailer passed.
+        await reader.finish().catch((e: unknown) => Promise.reject(asExtractionError(e, undefined, ' after its end-of-archive marker (the compressed stream is cut or damaged)')));
+        return;
+      }
       if (isMetadata(header)) {
         if (++metadataInARow > MAX_CONSECUTIVE_METADATA) {
           throw corrupt(`more than ${MAX_CONSECUTIVE_METADATA} metadata records in a row`, header.name);
