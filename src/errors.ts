@@ -44,6 +44,10 @@ export const EXTRACTION_REASONS = [
   'UNSUPPORTED_FORMAT',
   /** Two entries that would be written to the same path in a way we refuse. */
   'DUPLICATE_ENTRY',
+  /** The destination already holds a file or link at an entry's path (from before this call); it is never overwritten. */
+  'DESTINATION_EXISTS',
+  /** The archive path names nothing (or a folder): there is no archive to read. */
+  'SOURCE_NOT_FOUND',
   /** The caller's `AbortSignal` fired. */
   'ABORTED',
 ] as const;
@@ -331,6 +335,8 @@ const EXTRACTION_SUGGESTIONS: Record<ExtractionReason, string> = {
   OVERLAPPING_ENTRIES: 'the zip reuses bytes between entries (a zip bomb); do not trust its source',
   UNSUPPORTED_FORMAT: 'give a tar, tar.gz or zip; the format is read from the first bytes, not the name',
   DUPLICATE_ENTRY: 'remove the duplicate entry where the archive is made',
+  DESTINATION_EXISTS: 'extract into a new or empty folder, or remove what is already there (existing files are never overwritten)',
+  SOURCE_NOT_FOUND: 'check the archive path (relative paths start at the current folder) and that the download finished',
   ABORTED: 'the operation was cancelled by its AbortSignal; run it again when ready',
 };
 

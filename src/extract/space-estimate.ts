@@ -1,7 +1,7 @@
 // How much disk an extraction will take, read from the cheapest place that says so: a zip's
 // central directory, a plain tar's headers (bodies jumped over with positional reads), or a
 // gzip's trailer.
-import { open } from 'node:fs/promises';
+import { openArchiveFile } from './sources/open-archive-file.js';
 import { GiB } from '../units.js';
 import { getArchiveInfo, type ArchiveInfoEntry } from './archive-info.js';
 import { DETECT_BYTES, detectFormat } from './detect-format.js';
@@ -63,9 +63,8 @@ export function estimateFromIsize(isize: number, compressedBytes: number): Isize
 
 async function readTail(archive: string | RandomAccessSource, length: number): Promise<{ head: Buffer; tail: Buffer; size: number }> {
   if (typeof archive === 'string') {
-    const handle = await open(archive, 'r');
+    const { handle, size } = await openArchiveFile(archive);
     try {
-      const { size } = await handle.stat();
       const head = await readFileRange(handle, 0, Math.min(DETECT_BYTES, size));
       const tail = await readFileRange(handle, Math.max(0, size - length), size);
       return { head, tail, size };

@@ -104,7 +104,7 @@ const CASES: HostileCase[] = [
     reason: 'LINK_ESCAPE',
   },
   { name: 'links-refused-when-asked', format: 'tar', build: () => tar([file('a', 'a'), { name: 'l', type: 'symlink', linkname: 'a' }]), reason: 'LINK_REJECTED', links: 'reject' },
-  { name: 'overwrite-preexisting-file', format: 'tar', build: () => tar([file('new.txt', 'new'), file('preexisting.txt')]), reason: 'DUPLICATE_ENTRY' },
+  { name: 'overwrite-preexisting-file', format: 'tar', build: () => tar([file('new.txt', 'new'), file('preexisting.txt')]), reason: 'DESTINATION_EXISTS' },
   // ---- entry types we never create ----
   { name: 'character-device', format: 'tar', build: () => rawTar(tarRecord({ name: 'null', typeflag: '3' })), reason: 'UNSUPPORTED_ENTRY_TYPE' },
   { name: 'block-device', format: 'tar', build: () => rawTar(tarRecord({ name: 'sda', typeflag: '4' })), reason: 'UNSUPPORTED_ENTRY_TYPE' },
@@ -232,7 +232,7 @@ describe('hostile archives', () => {
       .extractStreaming(archivePath, dest, { cleanupCallback: () => symlink(join(sentinel, 'secret.txt'), join(dest, 'victim.txt')) })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ExtractionError);
-    expect(['DUPLICATE_ENTRY', 'LINK_ESCAPE']).toContain((error as ExtractionError).reason);
+    expect(['DUPLICATE_ENTRY', 'DESTINATION_EXISTS', 'LINK_ESCAPE']).toContain((error as ExtractionError).reason);
     expect(await readFile(join(sentinel, 'secret.txt'), 'utf8')).toBe('do not touch');
   });
 

@@ -1,7 +1,8 @@
 // A ready-made RandomAccessSource over a local file (the S3 one lives in `storage-safe-archive/s3`,
 // since it needs the AWS SDK).
-import { stat } from 'node:fs/promises';
+
 import type { RandomAccessSource } from '../types.js';
+import { openArchiveFile } from './open-archive-file.js';
 import { fileRangeSource } from './open-archive.js';
 
 /**
@@ -13,5 +14,7 @@ import { fileRangeSource } from './open-archive.js';
  * ```
  */
 export async function fileRandomAccessSource(path: string): Promise<RandomAccessSource> {
-  return fileRangeSource(path, (await stat(path)).size);
+  const { handle, size } = await openArchiveFile(path);
+  await handle.close();
+  return fileRangeSource(path, size);
 }

@@ -10,6 +10,7 @@ import { ChunkByteReader, FileByteReader, type ByteReader } from '../readers/byt
 import type { ArchiveFormat, ArchiveSource, RandomAccessSource } from '../types.js';
 import { checkedGunzip, ByteCounter } from './gunzip.js';
 import { readFileRange, readSourceRange } from './read-range.js';
+import { openArchiveFile } from './open-archive-file.js';
 
 const READ_CHUNK = 256 * 1024;
 
@@ -127,9 +128,8 @@ function openTarStream(format: ArchiveFormat, chunks: AsyncIterator<Buffer>, lim
 export async function openArchive(archive: ArchiveSource, limits: ExtractionLimits): Promise<OpenedArchive> {
   const label = describeSource(archive);
   if (typeof archive === 'string') {
-    const handle = await open(archive, 'r');
+    const { handle, size } = await openArchiveFile(archive);
     try {
-      const { size } = await handle.stat();
       const format = detectFormat(await readFileRange(handle, 0, Math.min(DETECT_BYTES, size)), label);
       if (format === 'zip') return { format, source: handleRangeSource(handle, archive, size), label };
       if (format === 'tar') {

@@ -83,7 +83,10 @@ export async function clearForReplacement(target: WriteTarget, path: string, ent
   const stats = await lstatOrUndefined(path);
   if (stats === undefined) return;
   const ours = target.created.kindOf(path);
-  if (ours === undefined) throw duplicate('a file already exists at this path in the destination; it is not overwritten', entryPath);
+  if (ours === undefined) {
+    // Not from this archive: the destination held it before the call (a second extraction into the same folder).
+    throw new ExtractionError(`${path} already exists in the destination and is not overwritten`, { reason: 'DESTINATION_EXISTS', entryPath });
+  }
   if (stats.isDirectory()) throw duplicate('the archive has a folder and another entry with this name', entryPath);
   await unlink(path);
   target.created.forget(path);
