@@ -27,22 +27,45 @@ export function renderProgressLine(state: ProcessingState, elapsedMs: number, wi
   return `[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}%${text}`.slice(0, width - 1);
 }
 
+/** What the CLI does with a progress bar. */
+export interface ProgressBar {
+  /** Takes a progress report; redraws at most every 100 ms. */
+  update(state: ProcessingState): void;
+  /** The work succeeded: the last line is drawn at 100% (the total was an estimate, or the last report was skipped) and the line ended, so what is printed next starts on its own line. */
+  finish(): void;
+  /** The work failed: the line is erased, so the error is not printed after a half-drawn bar. */
+  clear(): void;
+}
+
 /** A progress listener that draws on `io.stderr` when it is a terminal; otherwise a no-op. */
-export function createProgressBar(io: CliIo, enabled: boolean): { update(state: ProcessingState): void; done(): void } {
-  if (!enabled || !io.stderr.isTTY) return { update() {}, done() {} };
+export function createProgressBar(io: CliIo, enabled: boolean): ProgressBar {
+  if (!enabled || !io.stderr.isTTY) return { update() {}, finish() {}, clear() {} };
   const started = Date.now();
   let lastDraw = 0;
-  let drawn = false;
+  let last: ProcessingState | undefined;
+  let open = false;
+  const draw = (state: ProcessingState, now: number) => {
+    lastDraw = now;
+    open = true;
+    io.stderr.write(`\r\x1b[2K${renderProgressLine(state, now - started, io.stderr.columns ?? 80)}`);
+  };
   return {
     update(state) {
+      last = state;
       const now = Date.now();
       if (now - lastDraw < REDRAW_MS && state.currentPhase !== 'done') return;
-      lastDraw = now;
-      drawn = true;
-      io.stderr.write(`\r\x1b[2K${renderProgressLine(state, now - started, io.stderr.columns ?? 80)}`);
+      draw(state, now);
     },
-    done() {
-      if (drawn) io.stderr.write('\r\x1b[2K');
+    finish() {
+      if (last === undefined || !open) return;
+      const total = Math.max(last.bytesProcessed, last.totalBytes ?? 0);
+      draw({ ...last, currentPhase: 'done', bytesProcessed: total, totalBytes: total, estimatedRemaining: 0 }, Date.now());
+      io.stderr.write('\n');
+      open = false;
+    },
+    clear() {
+      if (open) io.stderr.write('\r\x1b[2K');
+      open = false;
     },
   };
 }

@@ -3,7 +3,7 @@ import { createProgressBar } from './progress-bar.js';
 import { processIo, UsageError, type CliIo } from './io.js';
 import { reportError } from './report-error.js';
 import { runS3Command } from './s3-command.js';
-import { USAGE } from './usage.js';
+import { commandUsage, isCommandName, USAGE } from './usage.js';
 import type { CliOptions, CommandContext } from './commands/context.js';
 import { extractCommand } from './commands/extract.js';
 import { inspectCommand } from './commands/inspect.js';
@@ -34,12 +34,14 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
     return command === undefined ? 2 : 0;
   }
   let json = rest.includes('--json');
+  // A mistake in a known command shows that command's help; anything else the overview.
+  const usage = isCommandName(command) ? commandUsage(command) : USAGE;
   try {
     const run = COMMANDS[command];
     if (run === undefined) throw new UsageError(`unknown command ${JSON.stringify(command)}`);
     const { values, positionals } = parseCommandLine(rest);
     if (values.help) {
-      io.stdout.write(USAGE);
+      io.stdout.write(usage);
       return 0;
     }
     const options: CliOptions = {
@@ -52,24 +54,41 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
       level: values.level,
       deterministic: values.deterministic ?? false,
       deleteAfterAdd: values['delete-after-add'] ?? false,
+      force: values.force ?? false,
+      list: (values.list ?? false) || (values.verbose ?? false),
+      stripComponents: parseCount(values['strip-components']),
     };
     json = options.json;
     const bar = createProgressBar(io, options.progress && !options.json);
+    let finished = false;
     try {
       await run({
         args: positionals,
         options,
         io,
         onProgress: (state) => bar.update(state),
-        print: (result, lines) => io.stdout.write(options.json ? `${JSON.stringify(result)}\n` : `${lines.join('\n')}\n`),
+        print: (result, lines) => {
+          // The bar ends at 100% on its own line before the summary is printed under it.
+          bar.finish();
+          finished = true;
+          io.stdout.write(options.json ? `${JSON.stringify(result)}\n` : `${lines.join('\n')}\n`);
+        },
       });
     } finally {
-      bar.done();
+      if (!finished) bar.clear();
     }
     return 0;
   } catch (error) {
-    return reportError(error, io, json, USAGE);
+    return reportError(error, io, json, usage);
   }
+}
+
+/** `--strip-components N`: a whole number, or a usage error. */
+function parseCount(value: string | undefined): number {
+  if (value === undefined) return 0;
+  const count = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(count)) throw new UsageError(`--strip-components takes a whole number (got ${JSON.stringify(value)})`);
+  return count;
 }
 
 function parseCommandLine(args: string[]) {
@@ -89,6 +108,10 @@ function parseCommandLine(args: string[]) {
         level: { type: 'string' },
         deterministic: { type: 'boolean' },
         'delete-after-add': { type: 'boolean' },
+        force: { type: 'boolean', short: 'f' },
+        list: { type: 'boolean', short: 'l' },
+        verbose: { type: 'boolean', short: 'v' },
+        'strip-components': { type: 'string' },
       },
     });
   } catch (error) {

@@ -110,6 +110,114 @@ describe('storage-safe-archive CLI', () => {
     expect(line).toContain('512.0 MiB / 1.0 GiB at 128.0 MiB/s, 4s left');
   });
 
+  it.each([
+    ['inspect', '--list', 'extract <archive> <dir>'],
+    ['extract', '--strip-components N', 'zip <dir> <out.zip>'],
+    ['zip', '--delete-after-add', 'repackage <in> <out.zip>'],
+    ['repackage', '--prefix DIR', 'inspect <archive>'],
+  ])('%s --help prints that command\'s help (its options, not the other commands)', async (command, ownOption, otherCommand) => {
+    for (const flag of ['--help', '-h']) {
+      const result = await cli(command, flag);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(`Usage: storage-safe-archive ${command} `);
+      expect(result.stdout).toContain(ownOption);
+      expect(result.stdout).not.toContain(otherCommand);
+    }
+    // A usage mistake in the command shows the same help.
+    const wrong = await cli(command, '--bogus');
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain(`Usage: storage-safe-archive ${command} `);
+  });
+
+  it('inspect --list prints one line per entry like tar -tv (mode, size, time, path), and the listing in JSON', async () => {
+    for (const flag of ['--list', '-l', '-v']) {
+      const result = await cli('inspect', archive, flag);
+      expect(result.code).toBe(0);
+      const lines = result.stdout.split('\n');
+      expect(lines[0]).toMatch(/^drwx.{6} +0 \d{4}-\d\d-\d\d \d\d:\d\d model\/$/);
+      expect(lines.find((line) => line.endsWith(' model/weights.bin'))).toMatch(/^-rw.{7} 200000 \d{4}-\d\d-\d\d \d\d:\d\d model\/weights\.bin$/);
+      expect(lines.find((line) => line.endsWith(' model/labels.txt'))).toMatch(/^-rw.{7}  11000 /);
+    }
+    const json = JSON.parse((await cli('inspect', archive, '--list', '--json')).stdout) as { listing: { path: string; size: number; type: string }[] };
+    expect(json.listing.map((entry) => [entry.path, entry.type, entry.size]).sort()).toEqual([
+      ['model', 'directory', 0],
+      ['model/labels.txt', 'file', 11000],
+      ['model/weights.bin', 'file', 200000],
+    ]);
+    // Without --list the text stays a summary.
+    expect((await cli('inspect', archive)).stdout).not.toContain('model/weights.bin');
+  });
+
+  it('extract --strip-components 1 drops the leading folder, as tar does; a bad count is a usage error', async () => {
+    const dest = join(work, 'stripped');
+    const result = await cli('extract', archive, dest, '--strip-components', '1');
+    expect(result.code).toBe(0);
+    expect(existsSync(join(dest, 'weights.bin'))).toBe(true);
+    expect(existsSync(join(dest, 'labels.txt'))).toBe(true);
+    expect(existsSync(join(dest, 'model'))).toBe(false);
+    const bad = await cli('extract', archive, join(work, 'stripped-bad'), '--strip-components', 'two');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--strip-components takes a whole number');
+  });
+
+  it('repackage --strip-components 1 drops the leading folder inside the zip', async () => {
+    const out = join(work, 'stripped.zip');
+    expect((await cli('repackage', archive, out, '--strip-components', '1')).code).toBe(0);
+    expect((await readZip(out)).entries.map((e) => e.name).sort()).toEqual(['labels.txt', 'weights.bin']);
+  });
+
+  it.each(['zip', 'repackage'])('%s refuses to replace an existing output (exit 1, OUTPUT_EXISTS, file untouched) unless --force', async (command) => {
+    const out = join(work, `existing-${command}.zip`);
+    writeFileSync(out, 'keep me');
+    const input = command === 'zip' ? join(work, 'tree') : archive;
+    const refused = await cli(command, input, out);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^error: .*exists/);
+    expect(refused.stderr).toMatch(/\ntry: .*--force|\ntry: .*overwrite/);
+    expect(readFileSync(out, 'utf8')).toBe('keep me');
+    const json = await cli(command, input, out, '--json');
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, error: { name: 'CompressionError', details: { reason: 'OUTPUT_EXISTS' } } });
+    for (const flag of ['--force', '-f']) {
+      const forced = await cli(command, input, out, flag);
+      expect(forced.code).toBe(0);
+      expect((await readZip(out)).entries.length).toBeGreaterThan(1);
+    }
+  });
+
+  it('a missing input archive is one error line naming it and a try line (no raw ENOENT)', async () => {
+    const missing = join(work, 'no-such.tar.gz');
+    for (const argv of [['inspect', missing], ['extract', missing, join(work, 'never')], ['repackage', missing, join(work, 'never.zip')]]) {
+      const result = await cli(...argv);
+      expect(result.code).toBe(1);
+      const lines = result.stderr.trim().split('\n');
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toBe(`error: no archive at ${missing}: the file does not exist`);
+      expect(lines[1]).toMatch(/^try: check the archive path/);
+      expect(existsSync(join(work, 'never'))).toBe(false);
+      expect(existsSync(join(work, 'never.zip'))).toBe(false);
+    }
+  });
+
+  it('on a terminal the progress bar ends at 100% on its own line, and the summary starts on the next', async () => {
+    let stderr = '';
+    let stdout = '';
+    const order: string[] = [];
+    const io = {
+      stdout: { write: (t: string) => { stdout += t; order.push('stdout'); } },
+      stderr: { write: (t: string) => { stderr += t; order.push('stderr'); }, isTTY: true, columns: 100 },
+    };
+    const code = await runCli(['repackage', archive, join(work, 'progress.zip')], io);
+    expect(code).toBe(0);
+    const drawn = stderr.split('\r\x1b[2K').filter(Boolean);
+    expect(drawn.length).toBeGreaterThan(0);
+    const last = drawn.at(-1) as string;
+    expect(last).toMatch(/\] 100% /);
+    expect(last.endsWith('\n')).toBe(true);
+    // Nothing is drawn after the summary, so it cannot be overwritten or share the bar's line.
+    expect(order.at(-1)).toBe('stdout');
+    expect(stdout).toMatch(/^wrote /);
+  });
+
   it('runs as a real process through main.ts', async () => {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--help'], { cwd: join(__dirname, '../..') });
     expect(stdout).toContain('repackage <in> <out.zip>');

@@ -26,4 +26,10 @@ export interface CliOptions {
   level: string | undefined;
   deterministic: boolean;
   deleteAfterAdd: boolean;
+  /** `-f`/`--force`: replace an existing output zip. */
+  force: boolean;
+  /** `-l`/`--list` (or `-v`): inspect lists every entry. */
+  list: boolean;
+  /** `--strip-components N` (0 when not given). */
+  stripComponents: number;
 }

@@ -7,7 +7,7 @@ import { UsageError } from '../io.js';
 import type { CommandContext } from './context.js';
 import { zipOptions } from './zip-options.js';
 
-/** `repackage <in> <out.zip> [--prefix DIR] [--add NAME=FILE]...`. */
+/** `repackage <in> <out.zip> [--prefix DIR] [--add NAME=FILE]... [--strip-components N] [--force]`. */
 export async function repackageCommand({ args, options, onProgress, print }: CommandContext): Promise<void> {
   const [source, out] = args;
   if (source === undefined || out === undefined || args.length > 2) throw new UsageError('repackage takes an input archive and an output zip');
@@ -28,6 +28,8 @@ export async function repackageCommand({ args, options, onProgress, print }: Com
     source,
     output: out,
     ...zipOptions(options),
+    overwrite: options.force,
+    stripComponents: options.stripComponents,
     ...(prefix ? { rename: (path: string) => `${prefix}/${path}` } : {}),
     extraEntries,
     onProgress,
