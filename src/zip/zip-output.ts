@@ -80,6 +80,8 @@ export function openZipSink(output: ZipOutput, options: ZipSinkOptions): ZipSink
         path: diskPath,
         ...(disk === undefined ? {} : { totalBytes: disk.totalBytes }),
         operation: `writing the zip (${bytesWritten} bytes written before the disk filled)`,
+        // The caller is already streaming (zipping, repackaging): the way out is another disk or no disk.
+        suggestion: `write the zip to a disk with more free space, or to a Writable that is not a disk (an S3 upload: s3UploadStream() from storage-safe-archive/s3) so the zip takes no disk`,
         cause: error,
       });
     }

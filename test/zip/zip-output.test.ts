@@ -87,6 +87,9 @@ describe('zip output on a full disk (real tmpfs)', () => {
       expect(full.path).toBe(out);
       expect(full.message).toMatch(/bytes written before the disk filled/);
       expect(full.suggestion).not.toMatch(/at least 0 GiB/);
+      // The caller is already streaming: the try is another disk or no disk, not "use repackage()".
+      expect(full.suggestion).not.toMatch(/repackage\(\)/);
+      expect(full.suggestion).toMatch(/s3UploadStream\(\)/);
       expect(existsSync(join(disk.path, 'sub'))).toBe(false);
       expect((await readDiskSpace(disk.path)).usedBytes).toBe(0);
     } finally {
