@@ -55,6 +55,17 @@ export const CONNECTION_ERROR_CODES: ReadonlySet<string> = new Set([
   'NetworkingError',
 ]);
 
+/** AWS error names for a transient fault on the service's side (their HTTP status is not always set). */
+export const SERVER_ERROR_NAMES: ReadonlySet<string> = new Set([
+  'InternalError',
+  'InternalFailure',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  // The SDK corrects its clock offset from the failed response, so the next attempt can pass.
+  'RequestTimeTooSkewed',
+]);
+
 /** HTTP statuses meaning the server may answer differently in a moment. */
 const THROTTLING_STATUSES: ReadonlySet<number> = new Set([429]);
 const SERVER_STATUSES: ReadonlySet<number> = new Set([500, 502, 503, 504]);
@@ -83,7 +94,7 @@ function kindOfOne(error: ErrorShape): FailureKind | undefined {
   if (THROTTLING_STATUSES.has(status)) return 'throttled';
   if (CONNECTION_ERROR_CODES.has(code) || CONNECTION_ERROR_CODES.has(name)) return 'connection';
   if (typeof error.message === 'string' && /socket hang up/i.test(error.message)) return 'connection';
-  if (error.$retryable !== undefined || SERVER_STATUSES.has(status)) return 'server';
+  if (error.$retryable !== undefined || SERVER_STATUSES.has(status) || SERVER_ERROR_NAMES.has(name) || SERVER_ERROR_NAMES.has(code)) return 'server';
   return undefined;
 }
 

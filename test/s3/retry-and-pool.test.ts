@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isRetryableAwsError } from '../../src/s3/index.js';
+import { classifyFailure, CONNECTION_ERROR_CODES, SERVER_ERROR_NAMES, THROTTLING_ERROR_NAMES } from '../../src/retry/index.js';
 import { forEachConcurrent } from '../../src/s3/migration/pool.js';
 import { retryThrottled } from '../../src/s3/migration/retry.js';
 
@@ -44,6 +45,20 @@ describe('retryThrottled', () => {
     expect(isRetryableAwsError({ code: 'ECONNRESET' })).toBe(true);
     expect(isRetryableAwsError({ name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } })).toBe(false);
     expect(isRetryableAwsError({ name: 'AbortError' })).toBe(false);
+  });
+
+  it('agrees with classifyFailure (one list of AWS codes): every throttling, connection and server name is retried, nothing else', () => {
+    for (const name of THROTTLING_ERROR_NAMES) expect([name, isRetryableAwsError({ name })]).toEqual([name, true]);
+    for (const code of CONNECTION_ERROR_CODES) expect([code, isRetryableAwsError({ code })]).toEqual([code, true]);
+    for (const name of SERVER_ERROR_NAMES) {
+      expect(classifyFailure({ name })).toBe('server');
+      expect(isRetryableAwsError({ name })).toBe(true);
+    }
+    // The names the migration engine used to list on its own are all still retried.
+    for (const name of ['SlowDown', 'Throttling', 'ThrottlingException', 'ThrottledException', 'RequestLimitExceeded', 'RequestThrottled', 'TooManyRequestsException', 'ProvisionedThroughputExceededException', 'InternalError', 'ServiceUnavailable', 'RequestTimeout', 'RequestTimeTooSkewed']) {
+      expect([name, isRetryableAwsError({ name })]).toEqual([name, true]);
+    }
+    for (const name of ['AccessDenied', 'NoSuchBucket', 'ValidationException', 'ConditionalCheckFailedException']) expect(isRetryableAwsError({ name, $metadata: { httpStatusCode: 400 } })).toBe(false);
   });
 });
 

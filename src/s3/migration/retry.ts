@@ -1,21 +1,6 @@
-// Retries with backoff for throttling and server errors, on the library's withRetry, with the
-// decision narrowed to what S3 and DynamoDB answer when they want a caller to slow down.
-import { withRetry } from '../../retry/index.js';
-
-const RETRYABLE_NAMES = new Set([
-  'SlowDown',
-  'Throttling',
-  'ThrottlingException',
-  'ThrottledException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'TooManyRequestsException',
-  'ProvisionedThroughputExceededException',
-  'InternalError',
-  'ServiceUnavailable',
-  'RequestTimeout',
-  'RequestTimeTooSkewed',
-]);
+// Retries with backoff for throttling, dropped connections and server errors, on the library's
+// withRetry and its classifyFailure (the one list of AWS codes, in src/retry/classify.ts).
+import { classifyFailure, withRetry } from '../../retry/index.js';
 
 /**
  * Whether an AWS SDK error is worth another attempt: throttling, 5xx, or a dropped connection.
@@ -26,13 +11,9 @@ const RETRYABLE_NAMES = new Set([
  * ```
  */
 export function isRetryableAwsError(error: unknown): boolean {
-  const e = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } } | undefined;
-  if (e === undefined || e === null) return false;
-  if (e.name === 'AbortError') return false;
-  if (e.name !== undefined && RETRYABLE_NAMES.has(e.name)) return true;
-  const status = e.$metadata?.httpStatusCode;
-  if (status === 429 || (status !== undefined && status >= 500)) return true;
-  return e.code === 'ECONNRESET' || e.code === 'EPIPE' || e.code === 'ETIMEDOUT';
+  // One list of throttling, connection and server codes for the whole library: withRetry's.
+  const kind = classifyFailure(error);
+  return kind === 'throttled' || kind === 'connection' || kind === 'server';
 }
 
 /** Retry settings. */
