@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
 import { generateModel } from '../bench/lib/generate-model.js';
-import { InsufficientStorageError, isStorageError } from '../src/errors.js';
+import { InsufficientStorageError, isStorageError } from '../src/errors/index.js';
 import { StreamingExtractor } from '../src/extract/index.js';
 import { repackage } from '../src/repackage/index.js';
 import { isDiskFullError, readDiskSpace } from '../src/storage/disk-space.js';

@@ -1,6 +1,6 @@
 // The public surface of storage-safe-archive. Re-exports only: each folder is one concept
 // (see DESIGN.md) and owns its own index.
-export * from './errors.js';
+export * from './errors/index.js';
 export { KiB, MiB, GiB, formatBytes } from './units.js';
 export * from './observe/index.js';
 export * from './storage/index.js';

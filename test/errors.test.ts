@@ -9,7 +9,7 @@ import {
   InsufficientStorageError,
   StorageError,
   isStorageError,
-} from '../src/errors.js';
+} from '../src/errors/index.js';
 import { GiB, MiB, formatBytes } from '../src/units.js';
 
 describe('InsufficientStorageError', () => {
@@ -96,8 +96,8 @@ describe('instanceof', () => {
 
   it.skipIf(!existsSync('dist/index.cjs'))('holds between the CJS build, the ESM build and the source', async () => {
     const require = createRequire(import.meta.url);
-    const cjs = require('../dist/index.cjs') as typeof import('../src/errors.js');
-    const esm = (await import('../dist/index.js')) as typeof import('../src/errors.js');
+    const cjs = require('../dist/index.cjs') as typeof import('../src/errors/index.js');
+    const esm = (await import('../dist/index.js')) as typeof import('../src/errors/index.js');
     expect(cjs.StorageError).not.toBe(esm.StorageError);
     const fromCjs = new cjs.ExtractionError('bad', { reason: 'CORRUPT' });
     expect(fromCjs).toBeInstanceOf(esm.ExtractionError);

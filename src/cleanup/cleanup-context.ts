@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CleanupFailedError, ConfigurationError, type CleanupFailure } from '../errors.js';
+import { CleanupFailedError, ConfigurationError, type CleanupFailure } from '../errors/index.js';
 import { silentLogger, type StorageLogger } from '../observe/logger.js';
 import type { MetricsEmitter } from '../observe/metrics.js';
 import { toInsufficientStorageError } from '../storage/disk-space.js';

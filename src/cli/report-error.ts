@@ -1,4 +1,4 @@
-import { isStorageError } from '../errors.js';
+import { isStorageError } from '../errors/index.js';
 import type { CliIo } from './io.js';
 import { UsageError } from './io.js';
 

@@ -4,7 +4,7 @@
 // It never prompts: a destructive step runs when it is asked for, so it works the same in a
 // terminal, a pipe and CI.
 import { parseArgs } from 'node:util';
-import { isStorageError } from '../errors.js';
+import { isStorageError } from '../errors/index.js';
 import type { MigrationOptions, ReferenceTable } from '../s3/index.js';
 
 /** Where the command writes, and the environment it reads (injectable for tests). */

@@ -1,4 +1,4 @@
-import { ExtractionError } from '../errors.js';
+import { ExtractionError } from '../errors/index.js';
 import { throwIfAborted } from './entry-stream.js';
 import { assertWithinLimit, resolveLimits, type ExtractionLimits } from './policy/limits.js';
 import { normalizeEntryPath } from './policy/normalize-entry-path.js';

@@ -1,4 +1,4 @@
-import { ExtractionError } from '../errors.js';
+import { ExtractionError } from '../errors/index.js';
 import { BLOCK_SIZE, hasValidChecksum, isZeroBlock } from './readers/tar-header.js';
 import type { ArchiveFormat } from './types.js';
 

@@ -1,7 +1,7 @@
 // The reader + policy half of the extractor: raw entries in, checked ArchiveEntry out.
 // Nothing here touches the destination; the writer and entries() both build on it.
 import { Readable } from 'node:stream';
-import { ExtractionError } from '../errors.js';
+import { ExtractionError } from '../errors/index.js';
 import { checkEntry, type CheckedEntry, type LinkPolicy } from './policy/check-entry.js';
 import { checkHardlinkTarget } from './policy/check-link-target.js';
 import { assertWithinLimit, type ExtractionLimits } from './policy/limits.js';

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
-import { CompressionError, ExtractionError } from '../errors.js';
+import { CompressionError, ExtractionError } from '../errors/index.js';
 import type { IteratedEntry } from '../extract/entry-stream.js';
 import { resolveLimits, type ExtractionLimits } from '../extract/policy/limits.js';
 import { checkStripCount } from '../extract/policy/strip-components.js';

@@ -9,7 +9,7 @@ import {
   InsufficientStorageError,
   InvalidS3KeyError,
   MigrationError,
-} from '../errors.js';
+} from '../errors/index.js';
 
 /**
  * What kind of failure an error is, for retrying:

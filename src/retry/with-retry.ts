@@ -1,4 +1,4 @@
-import { InsufficientStorageError } from '../errors.js';
+import { InsufficientStorageError } from '../errors/index.js';
 import { silentLogger, type StorageLogger } from '../observe/logger.js';
 import { SuppressedError } from '../cleanup/suppressed-error.js';
 import { readDiskSpace } from '../storage/disk-space.js';

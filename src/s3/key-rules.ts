@@ -2,7 +2,7 @@
 // message. A value that breaks a rule is refused with InvalidS3KeyError naming the field and the
 // rule; nothing is ever silently rewritten (sanitizeName() is the explicit way to do that).
 import { z } from 'zod';
-import { InvalidS3KeyError } from '../errors.js';
+import { InvalidS3KeyError } from '../errors/index.js';
 
 /** S3's limit on a key's length, in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 1024;

@@ -1,6 +1,6 @@
 // The one place keys of the new layout are built and read back. Top-level folders are exactly
 // datasets/, models/training/, models/compilation/ and deployments/ under an optional prefix.
-import { InvalidS3KeyError } from '../errors.js';
+import { InvalidS3KeyError } from '../errors/index.js';
 import { assertBucketName, assertJobName, assertKey, assertPrefix, assertSegment, assertTarget } from './key-rules.js';
 import { DEFAULT_LEGACY_RULES, matchLegacyKey, type LegacyRule } from './legacy-rules.js';
 

@@ -3,7 +3,7 @@
 // when the stream is constructed, never at import time.
 import type { S3Client } from '@aws-sdk/client-s3';
 import { PassThrough, Writable } from 'node:stream';
-import { CompressionError } from '../errors.js';
+import { CompressionError } from '../errors/index.js';
 
 /** Options of {@link s3UploadStream}. */
 export interface S3UploadStreamOptions {

@@ -1,6 +1,6 @@
 import { statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { InsufficientStorageError } from '../errors.js';
+import { InsufficientStorageError } from '../errors/index.js';
 
 /** Sizes of the disk that holds a path, in bytes, read with `fs.statfs` (no shelling out to `df`). */
 export interface DiskSpace {

@@ -8,7 +8,7 @@
 // exactly what a full disk calls for.
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { InsufficientStorageError } from '../errors.js';
+import { InsufficientStorageError } from '../errors/index.js';
 import { ceilGiB, formatBytes } from '../units.js';
 import { readDiskSpace, type DiskSpace } from './disk-space.js';
 

@@ -1,6 +1,6 @@
 import { lstat, readdir, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CleanupFailure } from '../errors.js';
+import type { CleanupFailure } from '../errors/index.js';
 
 /** What a removal did: counts, and every path that could not be removed. */
 export interface RemovalResult {

@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { parse, resolve } from 'node:path';
-import { CleanupFailedError, ConfigurationError, InsufficientStorageError } from '../errors.js';
+import { CleanupFailedError, ConfigurationError, InsufficientStorageError } from '../errors/index.js';
 import { silentLogger, type StorageLogger } from '../observe/logger.js';
 import type { MetricsEmitter } from '../observe/metrics.js';
 import { readDiskSpace } from './disk-space.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError } from '../errors/index.js';
 
 /** Default fraction of the usable disk in use at which monitors warn. */
 export const DEFAULT_WARNING_RATIO = 0.8;

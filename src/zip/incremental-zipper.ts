@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { lstat, readlink, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { CompressionError, ConfigurationError, isStorageError } from '../errors.js';
+import { CompressionError, ConfigurationError, isStorageError } from '../errors/index.js';
 import { silentLogger, type StorageLogger } from '../observe/logger.js';
 import { estimateRemainingMs } from '../observe/progress.js';
 import { walkSorted } from '../storage/walk-sorted.js';

@@ -1,4 +1,4 @@
-import { CompressionError } from '../errors.js';
+import { CompressionError } from '../errors/index.js';
 
 /**
  * Checks a name for a zip entry and returns it normalised (leading `./` removed). Refuses what

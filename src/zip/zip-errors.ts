@@ -1,6 +1,6 @@
 // How failures inside the zipper become typed errors. Our own errors (an ExtractionError from a
 // repackage source, an InsufficientStorageError from the output) pass through unchanged.
-import { CompressionError, isStorageError } from '../errors.js';
+import { CompressionError, isStorageError } from '../errors/index.js';
 
 function outputField(outputPath: string | undefined): { outputPath?: string } {
   return outputPath === undefined ? {} : { outputPath };

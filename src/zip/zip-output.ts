@@ -6,7 +6,7 @@ import { createWriteStream, WriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { CompressionError, InsufficientStorageError, isStorageError } from '../errors.js';
+import { CompressionError, InsufficientStorageError, isStorageError } from '../errors/index.js';
 import { isDiskFullError, readDiskSpace, type DiskSpace } from '../storage/disk-space.js';
 
 /** A zip output: a file path, or any `Writable` (an S3 upload stream, a socket, a counter). */

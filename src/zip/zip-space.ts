@@ -2,7 +2,7 @@
 import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { InsufficientStorageError } from '../errors.js';
+import { InsufficientStorageError } from '../errors/index.js';
 import { readDiskSpace } from '../storage/disk-space.js';
 import { walkSorted } from '../storage/walk-sorted.js';
 import type { IncrementalZipperOptions } from './zip-types.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CleanupContext, withCleanup } from '../../src/cleanup/cleanup-context.js';
 import { SuppressedError, isSuppressedError, originalError } from '../../src/cleanup/suppressed-error.js';
-import { CleanupFailedError, ConfigurationError } from '../../src/errors.js';
+import { CleanupFailedError, ConfigurationError } from '../../src/errors/index.js';
 import { JsonLogger } from '../../src/observe/logger.js';
 import { MetricsEmitter } from '../../src/observe/metrics.js';
 import { StorageManager } from '../../src/storage/storage-manager.js';

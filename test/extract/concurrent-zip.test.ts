@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigurationError, ExtractionError, InsufficientStorageError } from '../../src/errors.js';
+import { ConfigurationError, ExtractionError, InsufficientStorageError } from '../../src/errors/index.js';
 import { StreamingExtractor } from '../../src/extract/index.js';
 import { readDiskSpace } from '../../src/storage/disk-space.js';
 import { isMounted, mountTmpfs } from '../support/tmpfs.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InsufficientStorageError } from '../../src/errors.js';
+import { InsufficientStorageError } from '../../src/errors/index.js';
 import { StreamingExtractor, type ExtractorStorage } from '../../src/extract/index.js';
 import { KiB, MiB } from '../../src/units.js';
 import { isMounted, mountTmpfs, type Tmpfs } from '../support/tmpfs.js';

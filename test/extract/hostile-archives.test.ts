@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExtractionError, type ExtractionReason } from '../../src/errors.js';
+import { ExtractionError, type ExtractionReason } from '../../src/errors/index.js';
 import { StreamingExtractor, type ExtractionLimits, type LinkPolicy } from '../../src/extract/index.js';
 import { MiB } from '../../src/units.js';
 import { buildTar, buildTarGz, buildZip, paxBody, rawTar, tarHeaderBlock, tarRecord, type TestEntry } from './support/build-archives.js';

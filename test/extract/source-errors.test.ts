@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExtractionError } from '../../src/errors.js';
+import { ExtractionError } from '../../src/errors/index.js';
 import { StreamingExtractor, estimateArchiveSpace, fileRandomAccessSource, getArchiveInfo } from '../../src/extract/index.js';
 import { repackage } from '../../src/repackage/index.js';
 import { buildTarGz } from './support/build-archives.js';

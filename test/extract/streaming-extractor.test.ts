@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigurationError, ExtractionError } from '../../src/errors.js';
+import { ConfigurationError, ExtractionError } from '../../src/errors/index.js';
 import type { ProcessingState } from '../../src/observe/progress.js';
 import { StreamingExtractor, detectFormat, estimateArchiveSpace, fileRandomAccessSource, getArchiveInfo } from '../../src/extract/index.js';
 import { KiB, MiB } from '../../src/units.js';

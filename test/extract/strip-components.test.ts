@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigurationError, ExtractionError } from '../../src/errors.js';
+import { ConfigurationError, ExtractionError } from '../../src/errors/index.js';
 import { StreamingExtractor, stripComponents } from '../../src/extract/index.js';
 import { repackage } from '../../src/repackage/index.js';
 import { readZip } from '../zip/read-zip.js';

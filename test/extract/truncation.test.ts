@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExtractionError } from '../../src/errors.js';
+import { ExtractionError } from '../../src/errors/index.js';
 import { StreamingExtractor } from '../../src/extract/index.js';
 import { buildTar } from './support/build-archives.js';
 

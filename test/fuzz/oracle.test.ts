@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CleanupFailedError, ExtractionError, InsufficientStorageError } from '../../src/errors.js';
+import { CleanupFailedError, ExtractionError, InsufficientStorageError } from '../../src/errors/index.js';
 import type { ArchiveEntry } from '../../src/extract/types.js';
 import { openEnvironment, startDeflateWorkers, type FuzzEnvironment } from './lib/environment.js';
 import { isInside } from './lib/fs-checks.js';

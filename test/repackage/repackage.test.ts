@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import tarStream from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExtractionError, InsufficientStorageError, isStorageError } from '../../src/errors.js';
+import { ExtractionError, InsufficientStorageError, isStorageError } from '../../src/errors/index.js';
 import { repackage } from '../../src/repackage/index.js';
 import { readDiskSpace } from '../../src/storage/disk-space.js';
 import { isMounted, mountTmpfs } from '../support/tmpfs.js';

@@ -10,7 +10,7 @@ import {
   ExtractionError,
   InsufficientStorageError,
   InvalidS3KeyError,
-} from '../../src/errors.js';
+} from '../../src/errors/index.js';
 import { classifyFailure, type FailureKind } from '../../src/retry/classify.js';
 import { retryAttempts, withRetry } from '../../src/retry/with-retry.js';
 import { StorageManager } from '../../src/storage/storage-manager.js';

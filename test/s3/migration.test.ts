@@ -5,7 +5,7 @@
 import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MigrationError } from '../../src/errors.js';
+import { MigrationError } from '../../src/errors/index.js';
 import {
   finalizeMigration,
   formatPlan,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InvalidS3KeyError } from '../../src/errors.js';
+import { InvalidS3KeyError } from '../../src/errors/index.js';
 import { S3PathBuilder, sanitizeName, resolveLegacyKey } from '../../src/s3/layout.js';
 import { assertKey } from '../../src/s3/key-rules.js';
 

@@ -3,7 +3,7 @@ import { statfs, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CleanupContext } from '../../src/cleanup/cleanup-context.js';
-import { InsufficientStorageError } from '../../src/errors.js';
+import { InsufficientStorageError } from '../../src/errors/index.js';
 import { toInsufficientStorageError } from '../../src/storage/disk-space.js';
 import { StorageManager } from '../../src/storage/storage-manager.js';
 import { isMounted, mountTmpfs, type Tmpfs } from '../support/tmpfs.js';

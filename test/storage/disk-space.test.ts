@@ -2,7 +2,7 @@ import { statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InsufficientStorageError } from '../../src/errors.js';
+import { InsufficientStorageError } from '../../src/errors/index.js';
 import { isDiskFullError, readDiskSpace, toInsufficientStorageError } from '../../src/storage/disk-space.js';
 
 describe('readDiskSpace', () => {

@@ -3,7 +3,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InsufficientStorageError } from '../../src/errors.js';
+import { InsufficientStorageError } from '../../src/errors/index.js';
 import { JsonLogger } from '../../src/observe/logger.js';
 import { MetricsEmitter } from '../../src/observe/metrics.js';
 import { StorageManager } from '../../src/storage/storage-manager.js';

@@ -5,7 +5,7 @@ import { statfs, writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InsufficientStorageError } from '../../src/errors.js';
+import { InsufficientStorageError } from '../../src/errors/index.js';
 import { StorageManager } from '../../src/storage/storage-manager.js';
 import { isMounted, mountTmpfs, type Tmpfs } from '../support/tmpfs.js';
 

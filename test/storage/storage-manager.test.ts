@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readdir, rm, statfs, symlink, writeFile } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CleanupFailedError, ConfigurationError } from '../../src/errors.js';
+import { CleanupFailedError, ConfigurationError } from '../../src/errors/index.js';
 import { MetricsEmitter } from '../../src/observe/metrics.js';
 import { StorageManager } from '../../src/storage/storage-manager.js';
 import { isMounted, mountTmpfs, type Tmpfs } from '../support/tmpfs.js';

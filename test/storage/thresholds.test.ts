@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError } from '../../src/errors.js';
+import { ConfigurationError } from '../../src/errors/index.js';
 import { LevelTracker, parseByteCount, resolveThresholds, type LevelEvent } from '../../src/storage/thresholds.js';
 
 describe('resolveThresholds', () => {

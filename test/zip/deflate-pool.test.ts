@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import fc from 'fast-check';
 import tarStream from 'tar-stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigurationError, ExtractionError, InsufficientStorageError } from '../../src/errors.js';
+import { ConfigurationError, ExtractionError, InsufficientStorageError } from '../../src/errors/index.js';
 import { repackage } from '../../src/repackage/index.js';
 import { segmentDeflater } from '../../src/zip/deflate-pool.js';
 import { IncrementalZipper } from '../../src/zip/index.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CompressionError, InsufficientStorageError } from '../../src/errors.js';
+import { CompressionError, InsufficientStorageError } from '../../src/errors/index.js';
 import { IncrementalZipper, createZipStreaming } from '../../src/zip/index.js';
 import { isMounted, mountTmpfs, type Tmpfs } from '../support/tmpfs.js';
 import { readZip, unzipTest } from './read-zip.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CompressionError, InsufficientStorageError } from '../../src/errors.js';
+import { CompressionError, InsufficientStorageError } from '../../src/errors/index.js';
 import { repackage } from '../../src/repackage/index.js';
 import { readDiskSpace } from '../../src/storage/disk-space.js';
 import { IncrementalZipper } from '../../src/zip/index.js';

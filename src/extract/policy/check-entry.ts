@@ -1,4 +1,4 @@
-import { ExtractionError } from '../../errors.js';
+import { ExtractionError } from '../../errors/index.js';
 import type { EntryType } from '../types.js';
 import { checkHardlinkTarget, checkSymlinkTarget } from './check-link-target.js';
 import type { ExtractionLimits } from './limits.js';

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { ExtractionError } from '../../errors.js';
+import { ExtractionError } from '../../errors/index.js';
 import { isAbsoluteAnywhere } from './reject-absolute-path.js';
 import { normalizeEntryPath, type PathLimits } from './normalize-entry-path.js';
 

@@ -1,4 +1,4 @@
-import { ExtractionError } from '../../errors.js';
+import { ExtractionError } from '../../errors/index.js';
 import { MiB } from '../../units.js';
 
 /**

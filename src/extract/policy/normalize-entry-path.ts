@@ -1,4 +1,4 @@
-import { ExtractionError } from '../../errors.js';
+import { ExtractionError } from '../../errors/index.js';
 import { assertWithinLimit, type ExtractionLimits } from './limits.js';
 import { rejectAbsolutePath } from './reject-absolute-path.js';
 

@@ -1,4 +1,4 @@
-import { ExtractionError } from '../../errors.js';
+import { ExtractionError } from '../../errors/index.js';
 
 // A name is absolute if any platform would read it so: POSIX root, a Windows drive letter
 // (`C:`, with or without a slash after it), a UNC or device prefix (`\\server`, `//server`,

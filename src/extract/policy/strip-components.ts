@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../../errors.js';
+import { ConfigurationError } from '../../errors/index.js';
 
 /**
  * Removes the first `count` folders from a normalised entry path, as `tar --strip-components`

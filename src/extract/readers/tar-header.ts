@@ -1,6 +1,6 @@
 // One 512-byte tar header block, decoded strictly. Field offsets from POSIX.1-2017 `ustar`
 // (pax(1), "ustar Interchange Format"), with the GNU variants noted where they differ.
-import { ExtractionError } from '../../errors.js';
+import { ExtractionError } from '../../errors/index.js';
 import type { RawEntryKind } from './raw-entry.js';
 
 /** The size of a tar block: headers, and bodies padded up to it. */

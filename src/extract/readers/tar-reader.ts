@@ -2,7 +2,7 @@
 // The next header is only read once the previous body has been consumed or skipped, so the
 // consumer's pace is the reader's pace.
 import { Readable } from 'node:stream';
-import { ExtractionError, isStorageError } from '../../errors.js';
+import { ExtractionError, isStorageError } from '../../errors/index.js';
 import { assertWithinLimit, type ExtractionLimits } from '../policy/limits.js';
 import type { ByteReader } from './byte-reader.js';
 import type { RawEntry } from './raw-entry.js';

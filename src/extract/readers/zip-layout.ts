@@ -2,7 +2,7 @@
 // zip bomb (David Fifield, "A better zip bomb", 2019) points many central-directory records at
 // one compressed kernel. A sound zip's local records are disjoint and end before the central
 // directory starts.
-import { ExtractionError } from '../../errors.js';
+import { ExtractionError } from '../../errors/index.js';
 
 /** Size of a local file header before its name and extra field (APPNOTE 4.3.7). */
 export const LOCAL_HEADER_FIXED_BYTES = 30;

@@ -5,7 +5,7 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import yauzl from 'yauzl';
-import { ExtractionError } from '../../errors.js';
+import { ExtractionError } from '../../errors/index.js';
 import { assertRatio, assertWithinLimit, type ExtractionLimits } from '../policy/limits.js';
 import type { RandomAccessSource } from '../types.js';
 import type { RawEntry, RawEntryKind } from './raw-entry.js';

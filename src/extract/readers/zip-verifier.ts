@@ -1,6 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { crc32 } from 'node:zlib';
-import { ExtractionError } from '../../errors.js';
+import { ExtractionError } from '../../errors/index.js';
 
 /** Shared across one archive's entries: the overall ratio is judged on all bytes so far. */
 export interface RatioLedger {

@@ -2,7 +2,7 @@
 // mistake, not a broken archive: it gets `SOURCE_NOT_FOUND` with the path and what to check,
 // instead of a bare ENOENT.
 import { open, type FileHandle } from 'node:fs/promises';
-import { ExtractionError } from '../../errors.js';
+import { ExtractionError } from '../../errors/index.js';
 
 function notFound(path: string, what: string, cause?: unknown): ExtractionError {
   return new ExtractionError(`no archive at ${path}: ${what}`, { reason: 'SOURCE_NOT_FOUND', archivePath: path, ...(cause === undefined ? {} : { cause }) });

@@ -3,7 +3,7 @@
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { ExtractionError } from '../../errors.js';
+import { ExtractionError } from '../../errors/index.js';
 import { DETECT_BYTES, detectFormat } from '../detect-format.js';
 import type { ExtractionLimits } from '../policy/limits.js';
 import { ChunkByteReader, FileByteReader, type ByteReader } from '../readers/byte-reader.js';

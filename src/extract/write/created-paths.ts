@@ -1,6 +1,6 @@
 import { lstat, realpath, rm, rmdir, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { CleanupFailedError, type CleanupFailure } from '../../errors.js';
+import { CleanupFailedError, type CleanupFailure } from '../../errors/index.js';
 
 async function parentIsUnchanged(path: string): Promise<boolean> {
   try {

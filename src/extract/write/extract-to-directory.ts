@@ -6,7 +6,7 @@ import { lstat, mkdir, readdir, realpath, rename, type FileHandle } from 'node:f
 import { basename, dirname, join, resolve } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CleanupFailedError, ConfigurationError } from '../../errors.js';
+import { CleanupFailedError, ConfigurationError } from '../../errors/index.js';
 import { toInsufficientStorageError } from '../../storage/disk-space.js';
 import type { ProgressListener } from '../../observe/progress.js';
 import { iterateEntries, throwIfAborted, type IteratedEntry } from '../entry-stream.js';

@@ -8,7 +8,7 @@
 import { constants } from 'node:fs';
 import { link, lstat, mkdir, open, readlink, realpath, symlink, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
-import { ExtractionError } from '../../errors.js';
+import { ExtractionError } from '../../errors/index.js';
 import type { CreatedPaths } from './created-paths.js';
 
 const EXCLUSIVE_NO_FOLLOW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);

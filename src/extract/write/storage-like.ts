@@ -1,4 +1,4 @@
-import { InsufficientStorageError } from '../../errors.js';
+import { InsufficientStorageError } from '../../errors/index.js';
 import { readDiskSpace } from '../../storage/disk-space.js';
 
 /**

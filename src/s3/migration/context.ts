@@ -1,7 +1,7 @@
 // What every migration step needs, built once from the caller's options, and the reporting of
 // progress in the library's ProcessingState shape.
 import { KiB, GiB, MiB } from '../../units.js';
-import { ConfigurationError, MigrationError } from '../../errors.js';
+import { ConfigurationError, MigrationError } from '../../errors/index.js';
 import { silentLogger, type StorageLogger } from '../../observe/logger.js';
 import { estimateRemainingMs, type ProcessingState } from '../../observe/progress.js';
 import { MigrationJournal } from './journal.js';

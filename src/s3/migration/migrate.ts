@@ -3,7 +3,7 @@
 // working throughout (requirement 4.3). A second run continues the unfinished migration found
 // in the journal; copies already verified are never made twice.
 import type { HeadObjectCommandOutput } from '@aws-sdk/client-s3';
-import { MigrationError } from '../../errors.js';
+import { MigrationError } from '../../errors/index.js';
 import { stepContext, ProgressReporter, type StepContext } from './context.js';
 import { journalTime, MigrationJournal, newMigrationId } from './journal.js';
 import { buildPlan } from './plan.js';

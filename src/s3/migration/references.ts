@@ -3,7 +3,7 @@
 // conditional: a value is only changed while it still equals the URI we expect, so a
 // concurrent writer's newer value always wins.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ConfigurationError } from '../../errors.js';
+import { ConfigurationError } from '../../errors/index.js';
 import { retryThrottled, type RetryPolicy } from './retry.js';
 import type { ReferenceTable } from './types.js';
 

@@ -3,7 +3,7 @@
 // then the migration's bookkeeping, so the bucket is exactly as before. Finalize deletes the
 // originals, and only after a clean validation: with any copy missing or different it deletes
 // nothing at all.
-import { MigrationError } from '../../errors.js';
+import { MigrationError } from '../../errors/index.js';
 import { stepContext, openMigration, ProgressReporter, type StepContext } from './context.js';
 import { journalTime, type MigrationJournal } from './journal.js';
 import { forEachConcurrent } from './pool.js';

@@ -3,7 +3,7 @@
 import { posix } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ExtractionError } from '../../../src/errors.js';
+import { ExtractionError } from '../../../src/errors/index.js';
 import { DEFAULT_LIMITS, checkSymlinkTarget, normalizeEntryPath } from '../../../src/extract/index.js';
 
 // Names built from the pieces attacks are made of, plus arbitrary unicode.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ExtractionError } from '../../../src/errors.js';
+import { ExtractionError } from '../../../src/errors/index.js';
 import {
   DEFAULT_LIMITS,
   checkHardlinkTarget,

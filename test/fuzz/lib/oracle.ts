@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { lstat, mkdir, readdir, realpath, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
-import { COMPRESSION_REASONS, CompressionError, EXTRACTION_REASONS, ExtractionError, InsufficientStorageError, isStorageError } from '../../../src/errors.js';
+import { COMPRESSION_REASONS, CompressionError, EXTRACTION_REASONS, ExtractionError, InsufficientStorageError, isStorageError } from '../../../src/errors/index.js';
 import type { ExtractionLimits } from '../../../src/extract/policy/limits.js';
 import type { ArchiveEntry, ArchiveSource, RandomAccessSource } from '../../../src/extract/types.js';
 import type { ProcessingState } from '../../../src/observe/progress.js';
