@@ -11,7 +11,7 @@ export interface CleanupFailure {
 
 /**
  * One or more registered cleanups failed. Lists every path that could not be removed, each
- * with its cause, so nothing is left behind silently (seed requirement 4.3).
+ * with its cause, so nothing is left behind silently.
  *
  * @example
  * ```ts

@@ -1,6 +1,5 @@
 /**
- * Where a long operation stands, reported through `onProgress` (the seed design's
- * `ProcessingState`). Fields that cannot be known yet are `undefined`, never guessed as 0.
+ * Where a long operation stands, reported through `onProgress`. Fields that cannot be known yet are `undefined`, never guessed as 0.
  *
  * @example
  * ```ts

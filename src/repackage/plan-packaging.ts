@@ -1,4 +1,4 @@
-// Seed requirement 2.3 / property 6: when storage requirements exceed what the disk holds,
+// When storage requirements exceed what the disk holds,
 // pick another way of working, and say why. Pure arithmetic over sizes, so it is tested
 // without a disk and can be logged before anything is written.
 import { formatBytes } from '../units.js';

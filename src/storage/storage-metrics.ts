@@ -2,7 +2,7 @@ import type { DiskSpace } from './disk-space.js';
 import type { Thresholds } from './thresholds.js';
 
 /**
- * One reading of a disk (the seed design's `StorageMetrics`). Always consistent:
+ * One reading of a disk. Always consistent:
  * `usedSpace + availableSpace <= totalSpace`, and timestamps never go backwards within a
  * process, even when the wall clock is stepped.
  *
