@@ -1,8 +1,9 @@
-// Extraction benchmark: our StreamingExtractor against node-tar, GNU tar and unzip on the same
-// generated model, in the same run. Each case runs in its own child process so wall time and
-// peak RSS are its own; medians of --runs runs. Writes a markdown table.
+// Extraction benchmark: our StreamingExtractor (zip entries one at a time and several at once)
+// against the gunzip floor, node-tar, GNU tar, yauzl and unzip on the same generated model, in
+// the same run. Each case runs in its own child process (plain Node on dist/ for the Node cases)
+// so wall time and peak RSS are its own; medians of --runs runs. Writes a markdown table.
 //
-//   node --import tsx bench/extract.ts --size 1GiB --runs 3 --out bench/results/extract.md
+//   npm run build && npx tsx bench/extract.ts --size 1GiB --runs 3 --out bench/results/extract.md
 //
 // Options: --size (default 1GiB), --runs (3), --small-files (2000), --work (a scratch folder
 // under os.tmpdir()), --out (bench/results/extract.md), --keep (keep the generated archives),
@@ -10,31 +11,17 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateModel } from './lib/generate-model.js';
 import { option, parseSize } from './lib/args.js';
 import { measure, type Measured } from './lib/measure.js';
 import { markdownTable, median } from './lib/stats.js';
+import { DEFAULT_ZIP_CONCURRENCY } from '../src/extract/write/extract-to-directory.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
-
-/** Child mode: extract with one Node implementation and print the in-process time. */
-async function child(kind: string, archive: string, dest: string): Promise<void> {
-  const started = process.hrtime.bigint();
-  if (kind === 'ours') {
-    const { StreamingExtractor } = await import('../src/extract/index.js');
-    await new StreamingExtractor().extractStreaming(archive, dest);
-  } else if (kind === 'node-tar') {
-    const tar = await import('tar');
-    await mkdir(dest, { recursive: true });
-    await tar.x({ file: archive, cwd: dest });
-  } else throw new Error(`unknown child ${kind}`);
-  const extractMs = Number(process.hrtime.bigint() - started) / 1e6;
-  process.stdout.write(`${JSON.stringify({ extractMs, maxRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`);
-}
 
 interface Case {
   label: string;
@@ -42,16 +29,21 @@ interface Case {
   run(archive: string, dest: string): Promise<Measured>;
 }
 
-const node = (kind: string) => (archive: string, dest: string) =>
-  measure(process.execPath, ['--import', 'tsx', join(here, 'extract.ts'), '--child', kind, archive, dest], { cwd: join(here, '..') });
+const node = (kind: string) => (archive: string, dest: string) => measure(process.execPath, [join(here, 'lib', 'extract-cases.mjs'), kind, archive, dest], { cwd: join(here, '..') });
 
 const CASES: Case[] = [
-  { label: 'storage-safe-archive', format: 'tar.gz', run: node('ours') },
+  { label: 'floor: Node gunzip to nowhere', format: 'tar.gz', run: node('floor-gunzip') },
+  { label: 'storage-safe-archive', format: 'tar.gz', run: node('ours-default') },
   { label: 'node-tar (tar.x)', format: 'tar.gz', run: node('node-tar') },
   { label: 'GNU tar -xzf', format: 'tar.gz', run: (a, d) => mkdir(d, { recursive: true }).then(() => measure('tar', ['-xzf', a, '-C', d])) },
-  { label: 'storage-safe-archive', format: 'zip', run: node('ours') },
+  { label: 'storage-safe-archive, concurrency 1', format: 'zip', run: node('ours-1') },
+  { label: `storage-safe-archive, concurrency ${DEFAULT_ZIP_CONCURRENCY} (default)`, format: 'zip', run: node('ours-default') },
+  { label: 'yauzl (one entry at a time)', format: 'zip', run: node('yauzl') },
   { label: 'unzip -q', format: 'zip', run: (a, d) => measure('unzip', ['-q', a, '-d', d]) },
 ];
+
+/** The system tool each format's times are compared with. */
+const REFERENCE = { 'tar.gz': 'GNU tar -xzf', zip: 'unzip -q' } as const;
 
 function available(command: string): boolean {
   try {
@@ -63,8 +55,8 @@ function available(command: string): boolean {
 }
 
 async function main(): Promise<void> {
-  const at = argv.indexOf('--child');
-  if (at >= 0) return child(argv[at + 1] as string, argv[at + 2] as string, argv[at + 3] as string);
+  if (!existsSync(join(here, '..', 'dist', 'index.js'))) throw new Error('bench/extract.ts runs the built library: run `npm run build` first');
+  process.stderr.write(`extraction bench on ${availableParallelism()} CPUs (${cpus()[0]?.model ?? 'cpu'})\n`);
 
   const size = parseSize(option(argv, 'size', '1GiB'));
   const runs = Number(option(argv, 'runs', '3'));
@@ -76,7 +68,7 @@ async function main(): Promise<void> {
       'tar.gz': await generateModel({ outPath: join(work, 'model.tar.gz'), format: 'tar.gz', totalBytes: size, smallFiles, seed: 1 }),
       zip: await generateModel({ outPath: join(work, 'model.zip'), format: 'zip', totalBytes: size, smallFiles, seed: 1 }),
     };
-    const rows: string[][] = [];
+    const measured: { format: 'tar.gz' | 'zip'; label: string; walls: number[]; inProcess: number[]; rss: number[] }[] = [];
     const only = option(argv, 'only', '').split(',').filter(Boolean);
     for (const c of CASES) {
       if (only.length > 0 && !only.some((o) => c.label.includes(o))) continue;
@@ -94,28 +86,34 @@ async function main(): Promise<void> {
         await rm(dest, { recursive: true, force: true });
         process.stderr.write(`${c.format} ${c.label} run ${i + 1}: ${m.ms.toFixed(0)} ms\n`);
       }
-      const model = models[c.format];
-      rows.push([
-        c.format,
-        c.label,
-        `${(median(walls) / 1000).toFixed(2)} s`,
-        inProcess.length ? `${(median(inProcess) / 1000).toFixed(2)} s` : 'n/a',
-        rss.length ? `${(median(rss) / 2 ** 20).toFixed(0)} MiB` : 'n/a',
-        `${((model.uncompressedBytes / 2 ** 20) / (median(walls) / 1000)).toFixed(0)} MiB/s`,
-      ]);
+      measured.push({ format: c.format, label: c.label, walls, inProcess, rss });
     }
+    const rows = measured.map((row) => {
+      const reference = measured.find((other) => other.format === row.format && other.label === REFERENCE[row.format]);
+      const wall = median(row.walls);
+      return [
+        row.format,
+        row.label,
+        `${(wall / 1000).toFixed(2)} s`,
+        row.inProcess.length ? `${(median(row.inProcess) / 1000).toFixed(2)} s` : 'n/a',
+        reference ? `${(wall / median(reference.walls)).toFixed(2)}x` : 'n/a',
+        row.rss.length ? `${(median(row.rss) / 2 ** 20).toFixed(0)} MiB` : 'n/a',
+        `${((models[row.format].uncompressedBytes / 2 ** 20) / (wall / 1000)).toFixed(0)} MiB/s`,
+      ];
+    });
     const m = models['tar.gz'];
     const report = [
       '# Extraction benchmark',
       '',
       `Model: ${(m.uncompressedBytes / 2 ** 30).toFixed(2)} GiB uncompressed, ${m.entries} entries (${smallFiles} small files); ` +
         `tar.gz ${(m.compressedBytes / 2 ** 20).toFixed(0)} MiB, zip ${(models.zip.compressedBytes / 2 ** 20).toFixed(0)} MiB.`,
-      `Machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}. Medians of ${runs} runs, each in its own process ` +
-        '(wall time includes process start; Node cases also report the in-process time). Peak RSS from GNU time.',
+      `Machine: ${availableParallelism()} CPUs (${cpus()[0]?.model ?? 'cpu'}), Node ${process.version}. Medians of ${runs} runs, each in its own process ` +
+        '(wall time includes process start; Node cases, plain Node on dist/, also report the in-process time). Peak RSS from GNU time. ' +
+        '"vs tool" is the wall time over GNU tar\'s (tar.gz) or unzip\'s (zip) in the same run.',
       '',
-      markdownTable(['format', 'tool', 'wall (median)', 'in-process', 'peak RSS', 'throughput'], rows),
+      markdownTable(['format', 'tool', 'wall (median)', 'in-process', 'vs tool', 'peak RSS', 'throughput'], rows),
       '',
-      `Reproduce: \`node --import tsx bench/extract.ts --size ${option(argv, 'size', '1GiB')} --runs ${runs}\``,
+      `Reproduce: \`npm run build && npx tsx bench/extract.ts --size ${option(argv, 'size', '1GiB')} --runs ${runs}\``,
       '',
     ].join('\n');
     await mkdir(dirname(out), { recursive: true });
