@@ -36,6 +36,8 @@ export const EXTRACTION_REASONS = [
   'DESTINATION_EXISTS',
   /** The archive path names nothing (or a folder): there is no archive to read. */
   'SOURCE_NOT_FOUND',
+  /** The archive changed while it was being read (an S3 object replaced between two ranged reads). */
+  'SOURCE_CHANGED',
   /** The caller's `AbortSignal` fired. */
   'ABORTED',
 ] as const;
@@ -70,6 +72,7 @@ export const EXTRACTION_SUGGESTIONS: Record<ExtractionReason, string> = {
   DUPLICATE_ENTRY: 'remove the duplicate entry where the archive is made',
   DESTINATION_EXISTS: 'extract into a new or empty folder, or remove what is already there (existing files are never overwritten)',
   SOURCE_NOT_FOUND: 'check the archive path (relative paths start at the current folder) and that the download finished',
+  SOURCE_CHANGED: 'read it again once nothing is writing it; publish archives under new keys instead of replacing them',
   ABORTED: 'the operation was cancelled by its AbortSignal; run it again when ready',
 };
 

@@ -6,5 +6,7 @@ export { s3UploadStream } from './upload-stream.js';
 export type { S3UploadStreamOptions, S3UploadResult, S3UploadStream } from './upload-stream.js';
 export { s3RandomAccessSource } from './random-access-source.js';
 export type { S3RandomAccessSource, S3RandomAccessSourceOptions } from './random-access-source.js';
+export { s3RangedReadStream } from './ranged-read-stream.js';
+export type { S3RangedReadStreamOptions, S3RangedReadStats, S3RangedReadStream } from './ranged-read-stream.js';
 export { readThrough, type ReadThroughOptions, type ReadThroughResult } from './read-through.js';
 export * from './migration/index.js';
