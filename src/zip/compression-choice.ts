@@ -14,6 +14,9 @@ export interface AutoCompressionOptions {
   minSavings?: number;
 }
 
+/** Bytes from the start of an entry that `'auto'` test-deflates, unless `sampleBytes` says otherwise. */
+export const AUTO_SAMPLE_BYTES = 64 * 1024;
+
 /** How an entry will be stored: 0 = store, 8 = deflate, or deflate and keep it only if it pays. */
 export type MethodPlan = 0 | 8 | 'if-it-pays';
 
@@ -31,7 +34,7 @@ export type MethodPlan = 0 | 8 | 'if-it-pays';
 export function planMethod(choice: ZipCompression, head: Buffer, level: number, auto: AutoCompressionOptions = {}, wholeEntry = false): MethodPlan {
   if (head.length === 0 || choice === 'store') return 0;
   if (choice === 'deflate') return 8;
-  const sampleBytes = auto.sampleBytes ?? 64 * 1024;
+  const sampleBytes = auto.sampleBytes ?? AUTO_SAMPLE_BYTES;
   if (wholeEntry && head.length <= sampleBytes) return 'if-it-pays';
   const sample = head.subarray(0, sampleBytes);
   return deflatePays(deflateSegment({ data: sample, dictionary: undefined, final: true, level }).length, sample.length, auto) ? 8 : 0;

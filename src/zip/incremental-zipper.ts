@@ -6,7 +6,7 @@ import { silentLogger, type StorageLogger } from '../observe/logger.js';
 import { estimateRemainingMs } from '../observe/progress.js';
 import { walkSorted } from '../storage/walk-sorted.js';
 import { CentralDirectory } from './central-directory.js';
-import { deflatePays, planMethod, type MethodPlan, type ZipCompression } from './compression-choice.js';
+import { AUTO_SAMPLE_BYTES, deflatePays, planMethod, type MethodPlan, type ZipCompression } from './compression-choice.js';
 import { crc32 } from './crc32.js';
 import { MemoryGovernor } from './memory-governor.js';
 import { OrderedOutput } from './ordered-output.js';
@@ -259,8 +259,10 @@ export class IncrementalZipper {
       if (this.#failure) throw this.#failure;
       if (first.final) {
         checkSize(name, options.size, first.data.length, this.#sink.path);
-        const plan = planMethod(choice, first.data, this.#level, this.#options.auto, true);
-        this.#addWhole(this.#record(name, mode, options.mtime), first.data, plan);
+        const record = this.#record(name, mode, options.mtime);
+        const sampleBytes = this.#options.auto?.sampleBytes ?? AUTO_SAMPLE_BYTES;
+        if (choice === 'auto' && first.data.length > sampleBytes) this.#addWholeFromTrial(record, first.data, sampleBytes);
+        else this.#addWhole(record, first.data, planMethod(choice, first.data, this.#level, this.#options.auto, true));
         this.#counts.entries++;
         this.#counts.bytesIn += first.data.length;
       } else {
@@ -330,9 +332,39 @@ export class IncrementalZipper {
    * worker thread): kept if it saves enough, else the content is stored.
    */
   #addWhole(record: ZipEntryRecord, content: Buffer, plan: MethodPlan): void {
+    const place = this.#placeWhole(record, content);
+    if (plan === 0) return this.#output.push(place(0, content), content.length);
+    const deflated = this.#deflater.deflate({ data: content, dictionary: undefined, final: true, level: this.#level });
+    const settle = (bytes: Buffer) => (plan === 8 || deflatePays(bytes.length, content.length, this.#options.auto) ? place(8, bytes) : place(0, content));
+    this.#output.push(Buffer.isBuffer(deflated) ? settle(deflated) : deflated.then(settle), content.length);
+  }
+
+  /**
+   * A whole entry larger than the `'auto'` sample: the sample is deflated first as the first
+   * segment of the entry's deflate stream (on a worker when there are workers). If that does not
+   * pay, the entry is stored; if it does, the rest is deflated against the sample as dictionary
+   * and appended, so the trial is never thrown away and redone (it was, once per entry, on the
+   * main thread: a third of the deflate work on 16 to 256 KiB files, docs/performance.md).
+   */
+  #addWholeFromTrial(record: ZipEntryRecord, content: Buffer, sampleBytes: number): void {
+    const place = this.#placeWhole(record, content);
+    const sample = content.subarray(0, sampleBytes);
+    const level = this.#level;
+    const trial = this.#deflater.deflate({ data: sample, dictionary: undefined, final: false, level });
+    const decide = (head: Buffer) => {
+      if (!deflatePays(head.length, sample.length, this.#options.auto)) return place(0, content);
+      const tail = this.#deflater.deflate({ data: content.subarray(sampleBytes), dictionary: dictionaryAfter(sample), final: true, level });
+      const join = (rest: Buffer) => place(8, Buffer.concat([head, rest], head.length + rest.length));
+      return Buffer.isBuffer(tail) ? join(tail) : tail.then(join);
+    };
+    this.#output.push(Buffer.isBuffer(trial) ? decide(trial) : trial.then(decide), content.length);
+  }
+
+  /** Sets a whole entry's CRC and size, and returns how to place it once its method and bytes are known. */
+  #placeWhole(record: ZipEntryRecord, content: Buffer): (method: 0 | 8, bytes: Buffer) => (offset: number) => Buffer {
     record.crc32 = crc32(content);
     record.uncompressedSize = content.length;
-    const place = (method: 0 | 8, bytes: Buffer) => (offset: number) => {
+    return (method: 0 | 8, bytes: Buffer) => (offset: number) => {
       record.method = method;
       record.compressedSize = bytes.length;
       record.localHeaderOffset = offset;
@@ -343,10 +375,6 @@ export class IncrementalZipper {
       }
       return Buffer.concat([localFileHeader(record), bytes]);
     };
-    if (plan === 0) return this.#output.push(place(0, content), content.length);
-    const deflated = this.#deflater.deflate({ data: content, dictionary: undefined, final: true, level: this.#level });
-    const settle = (bytes: Buffer) => (plan === 8 || deflatePays(bytes.length, content.length, this.#options.auto) ? place(8, bytes) : place(0, content));
-    this.#output.push(Buffer.isBuffer(deflated) ? settle(deflated) : deflated.then(settle), content.length);
   }
 
   /** Waits for room in the output window, and for the output to drain when memory is high. */

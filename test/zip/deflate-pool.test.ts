@@ -108,6 +108,35 @@ describe('deflate on worker threads', () => {
     expect(digests[0]).toBe(digests[1]);
   });
 
+  it("'auto' keeps the sample's trial deflate as the first segment of a whole entry: deflated once, same bytes for any worker count", async () => {
+    await fc.assert(
+      fc.asyncProperty(content.filter((data) => data.length > 64 * KiB && data.length < SEGMENT_BYTES), async (data) => {
+        const digests: string[] = [];
+        for (const workers of [1, 2]) {
+          const path = join(work, `trial-${workers}.zip`);
+          const zipper = new IncrementalZipper(path, { deflateWorkers: workers, deterministic: true, overwrite: true });
+          await zipper.addBuffer(data, 'entry.bin');
+          const result = await zipper.finalize();
+          digests.push(result.sha256);
+          const [entry] = (await readZip(path)).entries;
+          // The content reads back whole; when deflated, its bytes are exactly the trial segment
+          // (the first 64 KiB, not final) followed by the rest against it as dictionary.
+          expect(entry?.data.equals(data)).toBe(true);
+          const sample = data.subarray(0, 64 * KiB);
+          const head = deflateSegment({ data: sample, dictionary: undefined, final: false, level: 6 });
+          if (entry?.compressionMethod === 8) {
+            const tail = deflateSegment({ data: data.subarray(64 * KiB), dictionary: sample.subarray(sample.length - 32 * KiB), final: true, level: 6 });
+            expect(entry.compressedSize).toBe(head.length + tail.length);
+          } else {
+            expect(head.length).toBeGreaterThan(sample.length * 0.9);
+          }
+        }
+        expect(digests[0]).toBe(digests[1]);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('fails a hostile entry the same way with workers as without, leaving no output', async () => {
     for (const workers of [1, 2]) {
       const out = join(work, `hostile-${workers}.zip`);

@@ -9,6 +9,8 @@ export interface ReadEntry {
   data: Buffer;
   mode: number;
   compressionMethod: number;
+  /** Bytes of the entry's data as stored in the zip. */
+  compressedSize: number;
   isDirectory: boolean;
 }
 
@@ -26,7 +28,7 @@ export async function readZip(path: string): Promise<{ entries: ReadEntry[]; ent
         for await (const chunk of stream) chunks.push(chunk as Buffer);
         data = Buffer.concat(chunks);
       }
-      entries.push({ name: entry.fileName, data, mode: entry.externalFileAttributes >>> 16, compressionMethod: entry.compressionMethod, isDirectory });
+      entries.push({ name: entry.fileName, data, mode: entry.externalFileAttributes >>> 16, compressionMethod: entry.compressionMethod, compressedSize: entry.compressedSize, isDirectory });
     }
     return { entries, entryCount: zip.entryCount };
   } finally {
