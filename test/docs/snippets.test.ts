@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTarGz, buildZip } from '../extract/support/build-archives.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 const out = join(repo, '.snippets');
@@ -77,6 +78,7 @@ beforeAll(() => {
         paths: { 'storage-safe-archive': ['src/index.ts'], 'storage-safe-archive/s3': ['src/s3/index.ts'] },
       },
       include: ['./*.ts', './*.mjs'],
+      exclude: ['./run-*'],
     }),
   );
   try {
@@ -94,6 +96,34 @@ describe('code in README.md and docs/', () => {
     expect(snippets.length).toBeGreaterThanOrEqual(20);
     expect(snippets.some((snippet) => snippet.where.startsWith('README.md'))).toBe(true);
   });
+
+  it('the self-contained ones run: no AWS, in a folder with a small model.tar.gz and model.zip, /tmp mapped into it', async () => {
+    const runnable = snippets.filter((snippet) => !/@aws-sdk|storage-safe-archive\/s3/.test(snippet.code));
+    expect(runnable.length).toBeGreaterThanOrEqual(8);
+    const model = [
+      { name: 'model/compiled.params.0', body: Buffer.alloc(64 * 1024, 1) },
+      { name: 'model/config.json', body: '{"input": [1, 3, 224, 224]}' },
+      { name: 'model/labels/classes.json', body: '["person", "car"]' },
+    ];
+    const [tarGz, zip] = await Promise.all([buildTarGz(model), buildZip(model)]);
+    const failures: string[] = [];
+    for (const snippet of runnable) {
+      const cwd = join(out, `run-${snippet.file.replace(/\.\w+$/, '')}`);
+      mkdirSync(join(cwd, 'tmp'), { recursive: true });
+      writeFileSync(join(cwd, 'model.tar.gz'), tarGz);
+      writeFileSync(join(cwd, 'model.zip'), zip);
+      // Snippets write under /tmp as a Lambda would; here that is the snippet's own folder.
+      const file = join(out, `run-${snippet.file}`);
+      writeFileSync(file, snippet.code.replace(/(['`])\/tmp(?=[/'`])/g, `$1${join(cwd, 'tmp')}`));
+      try {
+        execFileSync(process.execPath, ['--import', 'tsx', file], { cwd, encoding: 'utf8', env: { ...process.env, TSX_TSCONFIG_PATH: join(out, 'tsconfig.json') }, timeout: 60_000 });
+      } catch (error) {
+        const failure = error as { stderr?: string; message: string };
+        failures.push(`${snippet.where}: ${(failure.stderr ?? failure.message).split('\n').filter(Boolean).slice(0, 6).join('\n  ')}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  }, 300_000);
 
   it('every snippet type-checks on its own, strictly, against the library', () => {
     const failures = snippets
