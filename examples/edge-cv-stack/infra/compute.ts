@@ -30,7 +30,7 @@ import type { JobTables, ModelBucket, SharedFileSystem } from './storage.js';
 // The example is a workspace of the repository: esbuild resolves `storage-safe-archive` through
 // the root node_modules symlink to the built dist/, so the project root is the repository.
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-/** The only prefix packaging deletes or aborts uploads under. */
+/** The only prefix packaging aborts uploads under. */
 const DEPLOYMENTS_PREFIX = 'deployments/';
 const HANDLERS_DIR = fileURLToPath(new URL('../src/handlers/', import.meta.url));
 
@@ -110,11 +110,12 @@ export class Compute extends Construct {
       grantBucketObjects(fn, props.bucket);
     }
     const bucket = props.bucket.bucket;
-    // Packaging writes only under deployments/: between retries it deletes its partial zip and
-    // aborts its multipart upload (the bucket's lifecycle rule catches a timed-out run's parts).
+    // Packaging aborts its own failed multipart uploads, under deployments/ only (the bucket's
+    // lifecycle rule catches a timed-out run's parts). It never deletes: published artifacts are
+    // immutable, and a repeated run compares instead of replacing (docs/s3-layout.md, "Integrity").
     this.packaging.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['s3:AbortMultipartUpload', 's3:DeleteObject'],
+        actions: ['s3:AbortMultipartUpload'],
         resources: [bucket.arnForObjects(`${DEPLOYMENTS_PREFIX}*`)],
       }),
     );

@@ -159,7 +159,7 @@ export async function runPackaging(event: PackagingEvent, deps: PackagingDepende
     const reservation = await deps.storage.reserve(deps.perTargetDiskBytes ?? 0, { wait });
     try {
       const started = Date.now();
-      const result = await packageTarget({ ...deps, compilationJob: event.compilationJob, target, componentName: event.componentName, manifest, stageType: stage, retries: deps.retries });
+      const result = await packageTarget({ ...deps, compilationJob: event.compilationJob, target, componentName: event.componentName, componentVersion: event.componentVersion, manifest, stageType: stage, retries: deps.retries });
       deps.metrics?.duration('package-target', Date.now() - started);
       return result;
     } finally {

@@ -121,6 +121,7 @@ export async function packageOneTarget(item: unknown, deps: PackagingDependencie
     compilationJob: job.compilationJob,
     target: job.target,
     componentName: job.componentName,
+    componentVersion: job.componentVersion,
     manifest,
     stageType: stageType(manifest),
     logger: deps.logger,

@@ -177,7 +177,7 @@ describe('IAM', () => {
     expect([...actionsOf('producer')].sort()).toEqual([...efs, ...s3].sort());
     expect([...actionsOf('consumer')].sort()).toEqual([...efs, ...s3].sort());
     expect([...actionsOf('packaging')].sort()).toEqual(
-      [...s3, 's3:AbortMultipartUpload', 's3:DeleteObject', 'greengrass:CreateComponentVersion'].sort(),
+      [...s3, 's3:AbortMultipartUpload', 'greengrass:CreateComponentVersion'].sort(),
     );
     expect([...actionsOf('migration')].sort()).toEqual(
       [
@@ -193,13 +193,12 @@ describe('IAM', () => {
     );
   });
 
-  it('lets packaging delete and abort uploads only under deployments/', () => {
+  it('lets packaging abort uploads only under deployments/, and delete nothing (published artifacts are immutable)', () => {
     const objectsUnder = (prefix: string) => ({ 'Fn::Join': ['', [bucketArn(), `/${prefix}`]] });
-    for (const action of ['s3:DeleteObject', 's3:AbortMultipartUpload']) {
-      const statements = statementsWith('packaging', action);
-      expect(statements).toHaveLength(1);
-      expect(statements[0]!.Resource).toEqual(objectsUnder('deployments/*'));
-    }
+    const statements = statementsWith('packaging', 's3:AbortMultipartUpload');
+    expect(statements).toHaveLength(1);
+    expect(statements[0]!.Resource).toEqual(objectsUnder('deployments/*'));
+    expect(statementsWith('packaging', 's3:DeleteObject')).toEqual([]);
   });
 
   it('never grants a wildcard action', () => {

@@ -108,10 +108,11 @@ describe('packaging', () => {
     expect(report.status).toBe('SUCCEEDED');
     expect(report.stageType).toBe('segmentation');
     expect(report.plan).toMatchObject({ strategy: 'stream', concurrency: 2 });
-    expect(report.succeeded.map((t) => t.key)).toEqual(['deployments/unet/jetson_xavier/unet-jetson_xavier.zip', 'deployments/unet/x86_64/unet-x86_64.zip']);
+    expect(report.succeeded.map((t) => t.key)).toEqual(['deployments/unet/1.0.0/jetson_xavier/unet-jetson_xavier.zip', 'deployments/unet/1.0.0/x86_64/unet-x86_64.zip']);
+    expect(report.succeeded.map((t) => t.written)).toEqual([true, true]);
 
     for (const target of ['jetson_xavier', 'x86_64']) {
-      const zip = await zipListing(`deployments/unet/${target}/unet-${target}.zip`);
+      const zip = await zipListing(`deployments/unet/1.0.0/${target}/unet-${target}.zip`);
       expect([...zip.keys()].sort()).toEqual(['manifest.json', 'segmentation/compiled.params', 'segmentation/compiled.so', 'segmentation/compiled_model.json', 'segmentation/dlr/libdlr.meta']);
       expect(zip.get('segmentation/compiled.so')).toBe(`shared object for ${target}`);
       expect(JSON.parse(zip.get('manifest.json') ?? '')).toEqual({
@@ -124,7 +125,7 @@ describe('packaging', () => {
     expect(recipes.map((r) => r.ComponentName)).toEqual(['unet-jetson_xavier', 'unet-x86_64']);
     expect(recipes[0]?.Manifests[0]).toEqual({
       Platform: { os: 'linux', architecture: 'aarch64' },
-      Artifacts: [{ URI: `s3://${BUCKET}/deployments/unet/jetson_xavier/unet-jetson_xavier.zip`, Unarchive: 'ZIP', Permission: { Read: 'OWNER' } }],
+      Artifacts: [{ URI: `s3://${BUCKET}/deployments/unet/1.0.0/jetson_xavier/unet-jetson_xavier.zip`, Unarchive: 'ZIP', Permission: { Read: 'OWNER' } }],
     });
     expect(recipes[1]?.Manifests[0]?.Platform).toEqual({ os: 'linux', architecture: 'amd64' });
     expect(report.succeeded[0]?.componentArn).toContain('unet-jetson_xavier');
@@ -151,7 +152,7 @@ describe('packaging', () => {
     expect(recipes.map((r) => r.ComponentName)).toEqual(['unet2-jetson_xavier']);
   });
 
-  it('retries a target after a throttled upload, removing what the failed attempt left', async () => {
+  it('retries a target after a throttled upload, deleting nothing (a published key is compared, never removed)', async () => {
     // Fault injection on a real client talking to the real s3rver: the first upload of a zip is
     // answered as S3 answers when it throttles. Nothing about S3 is mocked.
     const client = localS3Client(s3.endpoint);
@@ -178,8 +179,9 @@ describe('packaging', () => {
       );
       expect(report.status).toBe('SUCCEEDED');
       expect(throttled).toBe(1);
-      expect(zipWrites.filter((c) => c.includes('DeleteObject'))).toHaveLength(1);
-      expect((await zipListing('deployments/retried/x86_64/retried-x86_64.zip')).has('manifest.json')).toBe(true);
+      expect(zipWrites.filter((c) => c.includes('DeleteObject'))).toEqual([]);
+      expect(report.succeeded[0]?.written).toBe(true);
+      expect((await zipListing('deployments/retried/1.0.0/x86_64/retried-x86_64.zip')).has('manifest.json')).toBe(true);
     } finally {
       client.destroy();
     }
