@@ -92,6 +92,7 @@ export class Compute extends Construct {
       timeout: Duration.seconds(900),
       environment: {
         BUCKET_NAME: bucketName,
+        MODELS_TABLE: props.tables.models.tableName,
         STORAGE_WARNING_RATIO: String(STORAGE_THRESHOLDS.warningRatio),
         STORAGE_CRITICAL_RATIO: String(STORAGE_THRESHOLDS.criticalRatio),
       },
@@ -119,7 +120,12 @@ export class Compute extends Construct {
         resources: [bucket.arnForObjects(`${DEPLOYMENTS_PREFIX}*`)],
       }),
     );
-    // Inline recipes only: the artifact stays in the bucket, which the function can read.
+    // The packaging report (artifact URIs and SHA-256s per target) is one item per component
+    // version in the models table: PutItem on that table only.
+    this.packaging.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.tables.models.tableArn] }),
+    );
+        // Inline recipes only: the artifact stays in the bucket, which the function can read.
     this.packaging.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['greengrass:CreateComponentVersion'],

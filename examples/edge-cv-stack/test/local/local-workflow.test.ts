@@ -2,12 +2,15 @@
 // (aws-local-stepfunctions) wired to the local packaging function, with s3rver as S3: one model,
 // three targets, packaged in parallel, and a report whose SHA-256 per target is the uploaded zip's.
 import { createHash } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { S3PathBuilder } from 'storage-safe-archive';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compiledModelArchive, placeAt, trainedModelArchive } from '../../src/demo/sample-archives.js';
 import { startLocalStack, type LocalStack } from '../../src/local/local-stack.js';
 import type { LocalExecution } from '../../src/local/local-workflow.js';
+import { LOCAL_CREDENTIALS } from '../../src/local/local-s3.js';
 
 const TARGETS = ['jetson_xavier', 'ml_c5', 'rasp4b'];
 let stack: LocalStack;
@@ -50,6 +53,21 @@ describe('packaging state machine on the local executor', () => {
       expect(row.seconds).toBeGreaterThan(0);
     }
     expect(new Set(report.targets.map((t) => t.sha256)).size).toBe(3);
+    for (const row of report.targets) {
+      expect(row.sha256Base64).toBe(Buffer.from(row.sha256!, 'hex').toString('base64'));
+      expect(row.key).toBe(`deployments/unet/1.0.0/${row.target}/unet-${row.target}.zip`);
+    }
+    // The report is recorded in the models table (dynalite), one item for the component version.
+    const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamo.endpoint, region: 'us-east-1', credentials: { ...LOCAL_CREDENTIALS } }));
+    try {
+      const item = await dynamo.send(new GetCommand({ TableName: 'wf-test-models', Key: { model_id: 'unet@1.0.0' } }));
+      expect(item.Item).toMatchObject({ record_type: 'packaging-report', status: 'SUCCEEDED', execution_name: run.executionName });
+      expect((item.Item?.targets as Array<{ target: string; sha256: string; artifact_s3: string }>).map((t) => [t.target, t.sha256, t.artifact_s3])).toEqual(
+        report.targets.map((t) => [t.target, t.sha256, paths.toUri(t.key!)]),
+      );
+    } finally {
+      dynamo.destroy();
+    }
     // The report is in the bucket too, under the component.
     const stored = await stack.s3.client.send(new GetObjectCommand({ Bucket: stack.bucket, Key: paths.deployment('unet', 'reports', `${run.executionName}.json`) }));
     expect(JSON.parse(await stored.Body!.transformToString())).toEqual(report);
