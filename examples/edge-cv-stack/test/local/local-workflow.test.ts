@@ -3,7 +3,7 @@
 // three targets, packaged in parallel, and a report whose SHA-256 per target is the uploaded zip's.
 import { createHash } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { S3PathBuilder } from 'storage-safe-archive';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +28,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const event = (targets: string[]) => ({ trainingJob: 'wf-train', compilationJob: 'wf-neo', targets, componentName: 'unet', componentVersion: '1.0.0' });
+const event = (targets: string[], componentVersion = '1.0.0') => ({ trainingJob: 'wf-train', compilationJob: 'wf-neo', targets, componentName: 'unet', componentVersion });
 
 async function sha256Of(key: string): Promise<string> {
   const reply = await stack.s3.client.send(new GetObjectCommand({ Bucket: stack.bucket, Key: key }));
@@ -71,6 +71,28 @@ describe('packaging state machine on the local executor', () => {
     // The report is in the bucket too, under the component.
     const stored = await stack.s3.client.send(new GetObjectCommand({ Bucket: stack.bucket, Key: paths.deployment('unet', 'reports', `${run.executionName}.json`) }));
     expect(JSON.parse(await stored.Body!.transformToString())).toEqual(report);
+  });
+
+  it('v1 again writes nothing and reports the same digests; v2 gets its own keys and leaves v1 untouched', async () => {
+    const first = await stack.runPackagingWorkflow(event(['ml_c5']));
+    expect(first.status, first.error).toBe('SUCCEEDED');
+    const v1 = first.report!.targets[0]!;
+    const head = async (key: string) => {
+      const h = await stack.s3.client.send(new HeadObjectCommand({ Bucket: stack.bucket, Key: key }));
+      return [h.ETag, h.LastModified?.toISOString(), h.ContentLength];
+    };
+    const v1Head = await head(v1.key!);
+
+    const again = await stack.runPackagingWorkflow(event(['ml_c5']));
+    expect(again.report?.targets[0]).toMatchObject({ status: 'SUCCEEDED', key: v1.key, sha256: v1.sha256, written: false });
+    expect(await head(v1.key!)).toEqual(v1Head);
+
+    const v2 = await stack.runPackagingWorkflow(event(['ml_c5'], '2.0.0'));
+    expect(v2.report?.targets[0]).toMatchObject({ status: 'SUCCEEDED', key: 'deployments/unet/2.0.0/ml_c5/unet-ml_c5.zip', written: true });
+    // Deterministic: the same compiled model gives the same bytes under the new version's key.
+    expect(v2.report?.targets[0]?.sha256).toBe(v1.sha256);
+    expect(await head(v1.key!)).toEqual(v1Head);
+    expect(await sha256Of(v1.key!)).toBe(v1.sha256);
   });
 
   it('honours MaxConcurrency 1 (one target at a time)', async () => {
