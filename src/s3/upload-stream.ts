@@ -19,6 +19,22 @@ export interface S3UploadStreamOptions {
   partSize?: number;
   /** Parts uploaded at once. Default 2. */
   queueSize?: number;
+  /**
+   * S3 additional checksum the SDK computes and S3 verifies for every part (or the single PUT),
+   * e.g. `'SHA256'`. A multipart upload then has a composite checksum (a checksum of the parts'
+   * checksums, `…-<parts>`), a single PUT a full-object one. Default: the SDK's own choice
+   * (CRC32 when the client's `requestChecksumCalculation` is `WHEN_SUPPORTED`, else none).
+   */
+  checksumAlgorithm?: 'SHA256' | 'SHA1' | 'CRC32' | 'CRC32C' | 'CRC64NVME';
+  /**
+   * `'*'` sends `If-None-Match: *` on the PUT (or on CompleteMultipartUpload), so S3 refuses to
+   * replace an object that already exists: the stream then fails with a `CompressionError` of
+   * reason `OUTPUT_EXISTS` and the upload is aborted. Servers without conditional writes ignore
+   * the header (s3rver 3.7.1 does), so check with a HEAD first where that matters.
+   */
+  ifNoneMatch?: '*';
+  /** User metadata (`x-amz-meta-*`), set when the upload is created. */
+  metadata?: Record<string, string>;
 }
 
 /** What the upload returned. */
@@ -29,6 +45,12 @@ export interface S3UploadResult {
   key: string;
   /** The object's ETag, when S3 returned one. */
   etag: string | undefined;
+  /** The object's version, when the bucket is versioned. */
+  versionId?: string;
+  /** The SHA-256 checksum S3 stored (base64; `…-<parts>` for a multipart upload), when one was asked for. */
+  checksumSHA256?: string;
+  /** `FULL_OBJECT` or `COMPOSITE`, when S3 said. */
+  checksumType?: string;
 }
 
 /** A Writable that finishes only once the upload has completed; `done()` gives the result. */
@@ -54,7 +76,7 @@ export interface S3UploadStream extends Writable {
  */
 export function s3UploadStream(options: S3UploadStreamOptions): S3UploadStream {
   const body = new PassThrough({ highWaterMark: 1024 * 1024 });
-  let upload: { done(): Promise<{ ETag?: string }>; abort(): Promise<void> } | undefined;
+  let upload: { done(): Promise<UploadOutput>; abort(): Promise<void> } | undefined;
   let result: Promise<S3UploadResult> | undefined;
   const stream = new Writable({
     highWaterMark: 1024 * 1024,
@@ -63,12 +85,29 @@ export function s3UploadStream(options: S3UploadStreamOptions): S3UploadStream {
         .then(({ Upload }) => {
           upload = new Upload({
             client: options.client,
-            params: { Bucket: options.bucket, Key: options.key, Body: body, ContentType: options.contentType ?? 'application/zip' },
+            params: {
+              Bucket: options.bucket,
+              Key: options.key,
+              Body: body,
+              ContentType: options.contentType ?? 'application/zip',
+              // lib-storage passes the same params to PutObject, CreateMultipartUpload, UploadPart
+              // and CompleteMultipartUpload; each command keeps the fields it has.
+              ...(options.checksumAlgorithm ? { ChecksumAlgorithm: options.checksumAlgorithm } : {}),
+              ...(options.ifNoneMatch ? { IfNoneMatch: options.ifNoneMatch } : {}),
+              ...(options.metadata ? { Metadata: options.metadata } : {}),
+            },
             partSize: options.partSize ?? 8 * 1024 * 1024,
             queueSize: options.queueSize ?? 2,
             leavePartsOnError: false,
           });
-          result = upload.done().then((output) => ({ bucket: options.bucket, key: options.key, etag: output.ETag }));
+          result = upload.done().then((output) => ({
+            bucket: options.bucket,
+            key: options.key,
+            etag: output.ETag,
+            ...(output.VersionId ? { versionId: output.VersionId } : {}),
+            ...(output.ChecksumSHA256 ? { checksumSHA256: output.ChecksumSHA256 } : {}),
+            ...(output.ChecksumType ? { checksumType: output.ChecksumType } : {}),
+          }));
           // Surface an upload failure while bytes are still being written.
           result.catch((error: unknown) => stream.destroy(typeUploadError(error, options)));
           callback();
@@ -98,8 +137,30 @@ export function s3UploadStream(options: S3UploadStreamOptions): S3UploadStream {
   return stream;
 }
 
+/** The fields of PutObject's and CompleteMultipartUpload's output that the result carries. */
+interface UploadOutput {
+  ETag?: string;
+  VersionId?: string;
+  ChecksumSHA256?: string;
+  ChecksumType?: string;
+}
+
+/** True for S3's answer to a conditional write whose condition failed (`412 PreconditionFailed`). */
+function isPreconditionFailed(error: unknown): boolean {
+  const e = error as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  return e?.name === 'PreconditionFailed' || e?.Code === 'PreconditionFailed' || e?.$metadata?.httpStatusCode === 412;
+}
+
 function typeUploadError(error: unknown, options: S3UploadStreamOptions): Error {
   if (error instanceof CompressionError) return error;
+  if (options.ifNoneMatch && isPreconditionFailed(error)) {
+    return new CompressionError(`s3://${options.bucket}/${options.key} already exists and If-None-Match: * forbids replacing it`, {
+      reason: 'OUTPUT_EXISTS',
+      cause: error,
+      details: { bucket: options.bucket, key: options.key },
+      suggestion: 'write under a new key, or compare the existing object with yours before deciding',
+    });
+  }
   return new CompressionError(`uploading s3://${options.bucket}/${options.key} failed: ${(error as Error)?.message ?? String(error)}`, {
     reason: 'WRITE_FAILED',
     cause: error,

@@ -30,7 +30,7 @@ import type { JobTables, ModelBucket, SharedFileSystem } from './storage.js';
 // The example is a workspace of the repository: esbuild resolves `storage-safe-archive` through
 // the root node_modules symlink to the built dist/, so the project root is the repository.
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-/** The only prefix packaging deletes or aborts uploads under. */
+/** The only prefix packaging aborts uploads under. */
 const DEPLOYMENTS_PREFIX = 'deployments/';
 const HANDLERS_DIR = fileURLToPath(new URL('../src/handlers/', import.meta.url));
 
@@ -92,6 +92,7 @@ export class Compute extends Construct {
       timeout: Duration.seconds(900),
       environment: {
         BUCKET_NAME: bucketName,
+        MODELS_TABLE: props.tables.models.tableName,
         STORAGE_WARNING_RATIO: String(STORAGE_THRESHOLDS.warningRatio),
         STORAGE_CRITICAL_RATIO: String(STORAGE_THRESHOLDS.criticalRatio),
       },
@@ -110,15 +111,21 @@ export class Compute extends Construct {
       grantBucketObjects(fn, props.bucket);
     }
     const bucket = props.bucket.bucket;
-    // Packaging writes only under deployments/: between retries it deletes its partial zip and
-    // aborts its multipart upload (the bucket's lifecycle rule catches a timed-out run's parts).
+    // Packaging aborts its own failed multipart uploads, under deployments/ only (the bucket's
+    // lifecycle rule catches a timed-out run's parts). It never deletes: published artifacts are
+    // immutable, and a repeated run compares instead of replacing (docs/s3-layout.md, "Integrity").
     this.packaging.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['s3:AbortMultipartUpload', 's3:DeleteObject'],
+        actions: ['s3:AbortMultipartUpload'],
         resources: [bucket.arnForObjects(`${DEPLOYMENTS_PREFIX}*`)],
       }),
     );
-    // Inline recipes only: the artifact stays in the bucket, which the function can read.
+    // The packaging report (artifact URIs and SHA-256s per target) is one item per component
+    // version in the models table: PutItem on that table only.
+    this.packaging.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.tables.models.tableArn] }),
+    );
+        // Inline recipes only: the artifact stays in the bucket, which the function can read.
     this.packaging.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['greengrass:CreateComponentVersion'],

@@ -80,8 +80,8 @@ export function acknowledgeNagFindings(stack: EdgeCvStack): void {
     acknowledge(
       compute.packaging.role,
       `AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/deployments/*]`,
-      'Packaging deletes its own partial zip and aborts its own multipart upload between retries; ' +
-        'limited to the deployments/ prefix it writes, whose keys depend on the event.',
+      'Packaging aborts its own failed multipart uploads (it deletes nothing); limited to the ' +
+        'deployments/ prefix it writes, whose keys depend on the event.',
     );
   }
 

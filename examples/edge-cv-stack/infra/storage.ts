@@ -73,7 +73,17 @@ export interface ModelBucketProps {
   readonly retain: boolean;
 }
 
-/** The system-of-record bucket: encrypted, private, TLS only. */
+/**
+ * Days a replaced or deleted object version is kept before S3 expires it. Published artifacts
+ * are never overwritten by the packager, but anything else writing to the bucket might: for this
+ * long the previous bytes stay retrievable by version id (and the newest few for good, see
+ * {@link NONCURRENT_VERSIONS_KEPT}).
+ */
+export const NONCURRENT_VERSION_DAYS = 30;
+/** Noncurrent versions of each key kept past {@link NONCURRENT_VERSION_DAYS}. */
+export const NONCURRENT_VERSIONS_KEPT = 3;
+
+/** The system-of-record bucket: encrypted, private, TLS only, versioned. */
 export class ModelBucket extends Construct {
   /** The bucket `<prefix>-ml-models-bucket`. */
   readonly bucket: s3.Bucket;
@@ -87,10 +97,19 @@ export class ModelBucket extends Construct {
       enforceSSL: true,
       minimumTLSVersion: 1.2,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      versioned: false,
+      // Versioned, so an overwrite or a delete never loses the bytes a Greengrass recipe's digest
+      // names; the packager itself writes each artifact key once (docs/s3-layout.md, "Integrity").
+      versioned: true,
       lifecycleRules: [
         // A multipart upload that dies with its Lambda leaves invisible, billed parts behind.
         { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        // Versioning keeps every replaced version: bound what that costs.
+        {
+          id: 'expire-noncurrent-versions',
+          noncurrentVersionExpiration: Duration.days(NONCURRENT_VERSION_DAYS),
+          noncurrentVersionsToRetain: NONCURRENT_VERSIONS_KEPT,
+          expiredObjectDeleteMarker: true,
+        },
       ],
       removalPolicy: props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });

@@ -63,10 +63,10 @@ export class BucketObjects {
     return out;
   }
 
-  /** HEAD of `key`, or `undefined` when it does not exist. */
+  /** HEAD of `key` (with its additional checksum, when it has one), or `undefined` when it does not exist. */
   async head(key: string): Promise<HeadObjectCommandOutput | undefined> {
     try {
-      return await this.send<HeadObjectCommandOutput>((m) => new m.HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return await this.send<HeadObjectCommandOutput>((m) => new m.HeadObjectCommand({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }));
     } catch (error) {
       const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
       if (e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) return undefined;
@@ -108,10 +108,16 @@ export class BucketObjects {
     }, this.policy);
   }
 
+  /** The object's tags (an empty list when it has none). */
+  async tags(key: string): Promise<{ Key: string; Value: string }[]> {
+    const out = await this.send<import('@aws-sdk/client-s3').GetObjectTaggingCommandOutput>((m) => new m.GetObjectTaggingCommand({ Bucket: this.bucket, Key: key }));
+    return (out.TagSet ?? []).flatMap((t) => (t.Key === undefined ? [] : [{ Key: t.Key, Value: t.Value ?? '' }]));
+  }
+
   /**
-   * Server-side copy of `source` to `target` keeping content type, metadata, encoding and
-   * encryption. CopyObject up to `multipartThresholdBytes`, UploadPartCopy above it (CopyObject
-   * refuses sources over 5 GiB).
+   * Server-side copy of `source` to `target` keeping content type, metadata, encoding,
+   * encryption, storage class, tags and the kind of additional checksum. CopyObject up to
+   * `multipartThresholdBytes`, UploadPartCopy above it (CopyObject refuses sources over 5 GiB).
    */
   async copy(
     source: HeadObjectCommandOutput & { key: string },
@@ -121,29 +127,34 @@ export class BucketObjects {
     const size = source.ContentLength ?? 0;
     const copySource = encodeCopySource(this.bucket, source.key);
     // MetadataDirective COPY keeps content type and user metadata; encryption is not copied by
-    // S3 unless it is asked for again, so the source's settings are passed on explicitly.
-    const encryption = {
+    // S3 unless it is asked for again, so the source's settings are passed on explicitly. Nor
+    // are the storage class (a copy is STANDARD unless told otherwise) and the checksum kind
+    // (S3 computes a checksum of the requested algorithm anew for the copy's bytes).
+    const carried = {
       ServerSideEncryption: source.ServerSideEncryption,
       SSEKMSKeyId: source.SSEKMSKeyId,
       BucketKeyEnabled: source.BucketKeyEnabled,
+      ...(source.StorageClass ? { StorageClass: source.StorageClass } : {}),
+      ...(checksumAlgorithmOf(source) ? { ChecksumAlgorithm: checksumAlgorithmOf(source) } : {}),
     };
     if (size <= sizing.thresholdBytes) {
       const out = await this.send<import('@aws-sdk/client-s3').CopyObjectCommandOutput>((m) =>
-        new m.CopyObjectCommand({ Bucket: this.bucket, Key: target, CopySource: copySource, MetadataDirective: 'COPY', ...encryption }),
+        // TaggingDirective COPY (S3's default, said explicitly): the tags come with the object.
+        new m.CopyObjectCommand({ Bucket: this.bucket, Key: target, CopySource: copySource, MetadataDirective: 'COPY', TaggingDirective: 'COPY', ...carried }),
       );
       return { method: 'copy', etag: out.CopyObjectResult?.ETag };
     }
-    const etag = await this.multipartCopy(source, target, copySource, size, sizing.partSizeBytes, encryption);
+    const etag = await this.multipartCopy(source, target, copySource, size, sizing.partSizeBytes, carried);
     return { method: 'multipart', etag };
   }
 
   private async multipartCopy(
-    source: HeadObjectCommandOutput,
+    source: HeadObjectCommandOutput & { key: string },
     target: string,
     copySource: string,
     size: number,
     partSize: number,
-    encryption: Record<string, unknown>,
+    carried: Record<string, unknown>,
   ): Promise<string | undefined> {
     const created = await this.send<import('@aws-sdk/client-s3').CreateMultipartUploadCommandOutput>(
       (m) =>
@@ -156,12 +167,14 @@ export class BucketObjects {
           ContentLanguage: source.ContentLanguage,
           CacheControl: source.CacheControl,
           Metadata: source.Metadata,
-          ...encryption,
+          ...carried,
         }),
     );
     const uploadId = created.UploadId;
     try {
-      const parts: { ETag: string | undefined; PartNumber: number }[] = [];
+      // A multipart upload copies no tags: they are read here and set on the finished copy.
+      const tags = await this.tags(source.key);
+      const parts: ({ ETag: string | undefined; PartNumber: number } & PartChecksums)[] = [];
       for (let start = 0, n = 1; start < size; start += partSize, n++) {
         const end = Math.min(size, start + partSize) - 1;
         const out = await this.send<import('@aws-sdk/client-s3').UploadPartCopyCommandOutput>(
@@ -175,11 +188,15 @@ export class BucketObjects {
               CopySourceRange: `bytes=${start}-${end}`,
             }),
         );
-        parts.push({ ETag: out.CopyPartResult?.ETag, PartNumber: n });
+        // An upload created with a checksum algorithm must list each part's checksum on completion.
+        parts.push({ ETag: out.CopyPartResult?.ETag, PartNumber: n, ...partChecksums(out.CopyPartResult) });
       }
       const done = await this.send<import('@aws-sdk/client-s3').CompleteMultipartUploadCommandOutput>((m) =>
         new m.CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: target, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
       );
+      if (tags.length > 0) {
+        await this.send((m) => new m.PutObjectTaggingCommand({ Bucket: this.bucket, Key: target, Tagging: { TagSet: tags } }));
+      }
       return done.ETag;
     } catch (error) {
       // Leave no invisible, billed parts behind.
@@ -187,6 +204,34 @@ export class BucketObjects {
       throw error;
     }
   }
+}
+
+/** The per-part checksums S3 returns for a part copied into an upload that has a checksum algorithm. */
+type PartChecksums = Partial<Record<'ChecksumCRC32' | 'ChecksumCRC32C' | 'ChecksumCRC64NVME' | 'ChecksumSHA1' | 'ChecksumSHA256', string>>;
+
+function partChecksums(result: PartChecksums | undefined): PartChecksums {
+  const out: PartChecksums = {};
+  for (const name of ['ChecksumCRC32', 'ChecksumCRC32C', 'ChecksumCRC64NVME', 'ChecksumSHA1', 'ChecksumSHA256'] as const) {
+    if (result?.[name]) out[name] = result[name];
+  }
+  return out;
+}
+
+/** HEAD fields naming an additional checksum, and the algorithm each one is. */
+const CHECKSUM_FIELDS = [
+  ['ChecksumSHA256', 'SHA256'],
+  ['ChecksumSHA1', 'SHA1'],
+  ['ChecksumCRC32C', 'CRC32C'],
+  ['ChecksumCRC32', 'CRC32'],
+  ['ChecksumCRC64NVME', 'CRC64NVME'],
+] as const;
+
+/**
+ * The additional checksum algorithm an object has (from a HEAD with `ChecksumMode: ENABLED`),
+ * so its copy is given one of the same kind; `undefined` when it has none.
+ */
+export function checksumAlgorithmOf(head: Partial<Record<(typeof CHECKSUM_FIELDS)[number][0], string>>): (typeof CHECKSUM_FIELDS)[number][1] | undefined {
+  return CHECKSUM_FIELDS.find(([field]) => head[field] !== undefined && head[field] !== '')?.[1];
 }
 
 /** `x-amz-copy-source`: bucket and key URL-encoded segment by segment (S3 requires it encoded). */

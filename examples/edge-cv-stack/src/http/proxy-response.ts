@@ -19,7 +19,17 @@ export function jsonResponse(statusCode: number, body: unknown): APIGatewayProxy
 }
 
 /** The error codes the API answers with, one per kind of failure a caller can act on. */
-export type ApiErrorCode = 'BAD_REQUEST' | 'NOT_FOUND' | 'CONFLICT' | 'SAGEMAKER_ERROR' | 'EFS_UNAVAILABLE' | 'INSUFFICIENT_STORAGE' | 'S3_ERROR' | 'INTERNAL';
+export type ApiErrorCode =
+  | 'BAD_REQUEST'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'DIGEST_MISMATCH'
+  | 'UNVERIFIED_MODEL'
+  | 'SAGEMAKER_ERROR'
+  | 'EFS_UNAVAILABLE'
+  | 'INSUFFICIENT_STORAGE'
+  | 'S3_ERROR'
+  | 'INTERNAL';
 
 /** A JSON error response: `{ error, message, ...fields }`. */
 export function errorResponse(

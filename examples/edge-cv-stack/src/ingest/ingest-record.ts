@@ -21,6 +21,14 @@ export interface IngestRecord {
   sha256: string;
   /** `s3` for a copy of `s3://<bucket>/models/<key>`, `data` for a payload sent to /ingest. */
   source: IngestSource;
+  /**
+   * For an S3 copy: the ETag of the object copied. Freshness is keyed on it, not on the name:
+   * the next ingest asks S3 for the object only if its ETag differs (`If-None-Match`), so an
+   * overwritten object is copied again and an unchanged one is not.
+   */
+  etag?: string;
+  /** For an S3 copy from a versioned bucket: the version copied. */
+  versionId?: string;
   /** When the file was published, ISO 8601. */
   ingestedAt: string;
 }

@@ -1,4 +1,9 @@
-// The producer's work, apart from the Lambda plumbing: put a model on the mount once.
+// The producer's work, apart from the Lambda plumbing: keep the mount's copy of a model fresh.
+// Freshness is decided by content, not by name: an S3 copy is keyed on the object's ETag (a
+// conditional GET copies only an object whose ETag differs from the one recorded, so an
+// overwritten object replaces the stale copy), a payload on its SHA-256 (the same bytes again
+// write nothing, other bytes replace the file). Both the file and its record are replaced by
+// atomic renames, the file first.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
@@ -15,8 +20,10 @@ import { readIngestRecord, writeIngestRecord, type IngestRecord, type IngestSour
 export interface IngestOutcome {
   /** The record at `inputs/<fileId>.json`. */
   record: IngestRecord;
-  /** False when the key was already on the mount and nothing was written. */
+  /** False when the mount already held these bytes under the key and nothing was written. */
   created: boolean;
+  /** True when this call replaced an older copy under the key (another ETag, other bytes). */
+  replaced?: boolean;
 }
 
 /** The S3 object to copy is not there. */
@@ -50,13 +57,21 @@ export async function findExisting(layout: EfsLayout, key: string, source: Inges
   if (record && record.key === key && record.bytes === size) return record;
   const hash = createHash('sha256');
   await pipeline(createReadStream(path), hash);
+  // No ETag is known for a rebuilt record: the next S3 ingest copies the object again.
   const rebuilt: IngestRecord = { fileId, key, path, bytes: size, sha256: hash.digest('hex'), source, ingestedAt: new Date().toISOString() };
   await writeIngestRecord(layout, rebuilt);
   return rebuilt;
 }
 
 /** Writes the model bytes and then its record; both are atomic renames. */
-async function publish(layout: EfsLayout, key: string, source: IngestSource, body: Readable | Uint8Array, expectedBytes?: number): Promise<IngestRecord> {
+async function publish(
+  layout: EfsLayout,
+  key: string,
+  source: IngestSource,
+  body: Readable | Uint8Array,
+  expectedBytes?: number,
+  origin: { etag?: string; versionId?: string } = {},
+): Promise<IngestRecord> {
   const written = await writeFileAtomically(layout.modelPath(key), body, { expectedBytes });
   const record: IngestRecord = {
     fileId: fileIdForKey(key),
@@ -65,6 +80,8 @@ async function publish(layout: EfsLayout, key: string, source: IngestSource, bod
     bytes: written.bytes,
     sha256: written.sha256,
     source,
+    ...(origin.etag ? { etag: origin.etag } : {}),
+    ...(origin.versionId ? { versionId: origin.versionId } : {}),
     ingestedAt: new Date().toISOString(),
   };
   await writeIngestRecord(layout, record);
@@ -85,12 +102,17 @@ async function ensureRoom(layout: EfsLayout, bytes: number, operation: string): 
   }
 }
 
-/** Stores a payload sent to /ingest as `models/<key>`, unless that key is already there. */
+/** Stores a payload sent to /ingest as `models/<key>`, unless the key already holds these bytes. */
 export async function ingestData(layout: EfsLayout, key: string, data: Uint8Array): Promise<IngestOutcome> {
   const existing = await findExisting(layout, key, 'data');
-  if (existing) return { record: existing, created: false };
+  if (existing && existing.sha256 === createHash('sha256').update(data).digest('hex')) return { record: existing, created: false };
   await ensureRoom(layout, data.length, `storing ${data.length} bytes as models/${key}`);
-  return { record: await publish(layout, key, 'data', data, data.length), created: true };
+  return { record: await publish(layout, key, 'data', data, data.length), created: true, ...(existing ? { replaced: true } : {}) };
+}
+
+function isNotModified(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'NotModified' || e?.$metadata?.httpStatusCode === 304;
 }
 
 /**
@@ -99,12 +121,15 @@ export async function ingestData(layout: EfsLayout, key: string, data: Uint8Arra
  */
 export async function ingestFromS3(layout: EfsLayout, s3: S3Client, bucket: string, key: string, signal?: AbortSignal): Promise<IngestOutcome> {
   const existing = await findExisting(layout, key, 's3');
-  if (existing) return { record: existing, created: false };
+  // Only an S3 copy whose ETag is recorded can be known fresh; anything else is copied again.
+  const knownEtag = existing?.source === 's3' ? existing.etag : undefined;
   const objectKey = `models/${key}`;
   let response;
   try {
-    response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: objectKey }), { abortSignal: signal });
+    response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: objectKey, ...(knownEtag ? { IfNoneMatch: knownEtag } : {}) }), { abortSignal: signal });
   } catch (error) {
+    // 304: the object still has the ETag of the copy on the mount.
+    if (existing && knownEtag && isNotModified(error)) return { record: existing, created: false };
     const name = (error as { name?: string }).name;
     if (name === 'NoSuchKey' || name === 'NotFound') throw new ModelObjectNotFoundError(bucket, objectKey);
     throw error;
@@ -118,5 +143,6 @@ export async function ingestFromS3(layout: EfsLayout, s3: S3Client, bucket: stri
     body.destroy();
     throw error;
   }
-  return { record: await publish(layout, key, 's3', body, expectedBytes), created: true };
+  const record = await publish(layout, key, 's3', body, expectedBytes, { ...(response.ETag ? { etag: response.ETag } : {}), ...(response.VersionId ? { versionId: response.VersionId } : {}) });
+  return { record, created: true, ...(existing ? { replaced: true } : {}) };
 }

@@ -39,8 +39,10 @@ export interface IngestResponse {
   bytes: number;
   /** SHA-256 of the bytes on the mount. */
   sha256: string;
-  /** False when the key was already there (status 200); true when this call wrote it (201). */
+  /** False when the mount already held these bytes (status 200); true when this call wrote them (201). */
   created: boolean;
+  /** True when this call replaced an older copy under the key (the S3 object was overwritten, or other bytes were sent). */
+  replaced?: boolean;
 }
 
 type IngestRequest = { kind: 's3'; key: string } | { kind: 'data'; key: string; data: Buffer };
@@ -97,11 +99,11 @@ export function createProducerHandler(options: ProducerOptions) {
       return errorResponse(400, 'BAD_REQUEST', error.message);
     }
     try {
-      const { record, created } = await ingest(request);
+      const { record, created, replaced } = await ingest(request);
       const durationMs = Date.now() - started;
-      logger.info(created ? 'ingested' : 'already ingested', { fileId, key: record.key, bytes: record.bytes, source: request.kind, created, durationMs });
+      logger.info(created ? 'ingested' : 'already ingested', { fileId, key: record.key, bytes: record.bytes, source: request.kind, created, replaced: replaced ?? false, durationMs });
       metrics({ IngestDuration: { value: durationMs, unit: 'Milliseconds' }, ...(created ? { IngestBytes: { value: record.bytes, unit: 'Bytes' } } : {}) }, { fileId });
-      const body: IngestResponse = { fileId: record.fileId, path: record.path, key: record.key, bytes: record.bytes, sha256: record.sha256, created };
+      const body: IngestResponse = { fileId: record.fileId, path: record.path, key: record.key, bytes: record.bytes, sha256: record.sha256, created, ...(replaced ? { replaced } : {}) };
       return jsonResponse(created ? 201 : 200, body);
     } catch (error) {
       return failure(error, logger, fileId, request.key);
@@ -135,11 +137,11 @@ export function createProducerHandler(options: ProducerOptions) {
         const key = assertModelKey(model.modelKey);
         fileId = fileIdForKey(key);
         await layout.ensureSchema();
-        const { record, created } = await ingestFromS3(layout, client(), model.bucket, key);
+        const { record, created, replaced } = await ingestFromS3(layout, client(), model.bucket, key);
         const durationMs = Date.now() - started;
-        logger.info(created ? 'ingested from S3 event' : 'already ingested', { fileId, key, bytes: record.bytes, eventName: model.eventName, durationMs });
+        logger.info(created ? 'ingested from S3 event' : 'already ingested', { fileId, key, bytes: record.bytes, eventName: model.eventName, replaced: replaced ?? false, durationMs });
         metrics({ IngestDuration: { value: durationMs, unit: 'Milliseconds' }, ...(created ? { IngestBytes: { value: record.bytes, unit: 'Bytes' } } : {}) }, { fileId });
-        ingested.push({ fileId: record.fileId, path: record.path, key: record.key, bytes: record.bytes, sha256: record.sha256, created });
+        ingested.push({ fileId: record.fileId, path: record.path, key: record.key, bytes: record.bytes, sha256: record.sha256, created, ...(replaced ? { replaced } : {}) });
       } catch (error) {
         const stage = error instanceof BadRequestError ? 'parse' : 'write';
         logger.error('S3 event ingest failed', { stage, fileId, objectKey: model.objectKey, error });

@@ -1,10 +1,20 @@
 // One target: stream the compiled model from models/compilation/<job>/<target>/ through
-// repackage straight into a multipart upload at deployments/<component>/<target>/<component>-<target>.zip,
-// with the DDA manifest at the zip root and the model under <stage_type>/. No scratch disk.
-import { DeleteObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { repackage, withRetry, type S3PathBuilder, type StorageLogger } from 'storage-safe-archive';
-import { s3RandomAccessSource, s3UploadStream } from 'storage-safe-archive/s3';
+// repackage straight into a multipart upload at
+// deployments/<component>/<version>/<target>/<component>-<target>.zip, with the DDA manifest at
+// the zip root and the model under <stage_type>/. No scratch disk.
+//
+// The zip is deterministic (fixed entry times, no wall-clock time anywhere), so the same compiled
+// archive, version and target always give the same bytes; its SHA-256 is taken as it streams out.
+// The key is written once (immutable-artifact.ts): packaging a version again writes nothing when
+// the bytes match and fails with ArtifactConflictError when they do not.
+import { pipeline } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
+import { ListObjectsV2Command, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import { isStorageError, repackage, withRetry, type RepackageResult, type S3PathBuilder, type StorageLogger } from 'storage-safe-archive';
+import { s3RandomAccessSource, s3UploadStream, type S3RandomAccessSource } from 'storage-safe-archive/s3';
+import { Sha256PassThrough, type ArtifactDigest } from './artifact-digest.js';
 import type { DdaManifest } from './dda-manifest.js';
+import { ArtifactConflictError, digestFileKey, ensureDigestFile, existingArtifactDigest, headObject, type DigestSource } from './immutable-artifact.js';
 
 /** What one target needs. */
 export interface TargetJob {
@@ -18,10 +28,14 @@ export interface TargetJob {
   target: string;
   /** Greengrass component name (without the target suffix). */
   componentName: string;
+  /** Component version: part of the key, so each version has its own immutable artifact. */
+  componentVersion: string;
   /** The manifest to put at the zip root. */
   manifest: DdaManifest;
   /** The folder the model goes under. */
   stageType: string;
+  /** Fixed entry times, so identical inputs give identical bytes. Default true (false only to show the difference). */
+  deterministic?: boolean;
   /** Attempts after the first. Default 2. */
   retries?: number;
   /** Where retries and cleanups are logged. */
@@ -34,6 +48,8 @@ export interface TargetJob {
 export interface PackagedTarget {
   /** The target. */
   target: string;
+  /** The component version the artifact belongs to. */
+  componentVersion: string;
   /** The compiled archive read. */
   sourceKey: string;
   /** The zip written. */
@@ -42,8 +58,21 @@ export interface PackagedTarget {
   uri: string;
   /** Zip size in bytes. */
   bytes: number;
-  /** SHA-256 of the zip (hex), hashed by repackage as the bytes went out. */
+  /** SHA-256 of the zip (hex), hashed as the bytes streamed out. */
   sha256: string;
+  /** The same digest in base64, as the Greengrass recipe's `Digest` carries it. */
+  sha256Base64: string;
+  /** `s3://…/<zip>.sha256`: the digest in sha256sum's format, for `sha256sum -c`. */
+  digestUri: string;
+  /**
+   * True when this run wrote the zip; false when the same bytes were already published at the
+   * key (a repeated packaging of the version) and nothing was written.
+   */
+  written: boolean;
+  /** How the existing artifact's digest was learnt, when `written` is false. */
+  matchedBy?: DigestSource;
+  /** The object's version id, when the bucket is versioned. */
+  versionId?: string;
   /** Entries in the zip (manifest included). */
   entries: number;
   /** Milliseconds spent repackaging. */
@@ -63,31 +92,109 @@ export async function findCompiledArchive(s3: S3Client, paths: S3PathBuilder, jo
   return { key: archive.Key, size: archive.Size ?? 0 };
 }
 
-/** The key of the zip of `target`. */
-export function deploymentKey(paths: S3PathBuilder, componentName: string, target: string): string {
-  return paths.deployment(componentName, target, `${componentName}-${target}.zip`);
+/** The key of the zip of `target` in `componentVersion`. */
+export function deploymentKey(paths: S3PathBuilder, componentName: string, componentVersion: string, target: string): string {
+  return paths.deployment(componentName, componentVersion, target, `${componentName}-${target}.zip`);
 }
 
-/** Packages one target, retrying with cleanup (the partial upload is aborted, a stale object removed). */
+function isOutputExists(error: unknown): boolean {
+  for (let e = error; e; e = (e as { cause?: unknown }).cause) {
+    if (isStorageError(e) && (e.details as { reason?: string }).reason === 'OUTPUT_EXISTS') return true;
+  }
+  return false;
+}
+
+/** Packages one target, retrying transient failures; a key already published is compared, never replaced. */
 export async function packageTarget(job: TargetJob): Promise<PackagedTarget> {
   const source = await findCompiledArchive(job.s3, job.paths, job.compilationJob, job.target);
-  const key = deploymentKey(job.paths, job.componentName, job.target);
+  const key = deploymentKey(job.paths, job.componentName, job.componentVersion, job.target);
   const manifestJson = `${JSON.stringify(job.manifest, null, 2)}\n`;
+  const bucket = job.paths.bucket;
+  const uri = job.paths.toUri(key);
+  const started = Date.now();
+
+  const zipInto = (archive: S3RandomAccessSource, output: Writable) =>
+    repackage({
+      source: archive,
+      output,
+      rename: (path) => `${job.stageType}/${path.replace(/^\.\//, '')}`,
+      extraEntries: [{ name: 'manifest.json', data: manifestJson }],
+      deterministic: job.deterministic ?? true,
+      ...(job.signal ? { signal: job.signal } : {}),
+      ...(job.logger ? { logger: job.logger } : {}),
+    });
+
+  /** This run's bytes, hashed and thrown away: what the zip would be, without writing it. */
+  const digestOnly = async (archive: S3RandomAccessSource) => {
+    const digest = new Sha256PassThrough();
+    digest.resume();
+    const result = await zipInto(archive, digest);
+    return { digest: digest.digest(), result };
+  };
+
+  const outcome = (digest: ArtifactDigest, result: RepackageResult, written: boolean, extra: Partial<PackagedTarget>): PackagedTarget => ({
+    target: job.target,
+    componentVersion: job.componentVersion,
+    sourceKey: source.key,
+    key,
+    uri,
+    bytes: digest.bytes,
+    sha256: digest.sha256,
+    sha256Base64: digest.sha256Base64,
+    digestUri: job.paths.toUri(digestFileKey(key)),
+    written,
+    entries: result.entries,
+    durationMs: Date.now() - started,
+    ...extra,
+  });
+
+  /** The key is taken: the same bytes make this run a no-op, other bytes a conflict. */
+  const settleExisting = async (head: HeadObjectCommandOutput, digest: ArtifactDigest, result: RepackageResult) => {
+    const existing = await existingArtifactDigest(job.s3, bucket, key, head, digest.bytes);
+    if (existing.sha256 !== digest.sha256) throw new ArtifactConflictError(uri, existing.sha256, digest.sha256);
+    // A run that stopped between the zip and its digest file left the file to write now.
+    await ensureDigestFile(job.s3, bucket, key, digest.sha256, uri);
+    job.logger?.info('artifact already published with the same SHA-256; nothing written', { key, sha256: digest.sha256, matchedBy: existing.from });
+    return outcome(digest, result, false, { matchedBy: existing.from, ...(head.VersionId ? { versionId: head.VersionId } : {}) });
+  };
+
   return withRetry(
     async () => {
-      const archive = await s3RandomAccessSource({ client: job.s3, bucket: job.paths.bucket, key: source.key, size: source.size });
-      const upload = s3UploadStream({ client: job.s3, bucket: job.paths.bucket, key });
+      const head = await headObject(job.s3, bucket, key);
+      const archive = await s3RandomAccessSource({ client: job.s3, bucket, key: source.key, size: source.size });
       try {
-        const result = await repackage({
-          source: archive,
-          output: upload,
-          rename: (path) => `${job.stageType}/${path.replace(/^\.\//, '')}`,
-          extraEntries: [{ name: 'manifest.json', data: manifestJson }],
-          ...(job.signal ? { signal: job.signal } : {}),
-          ...(job.logger ? { logger: job.logger } : {}),
-        });
-        await upload.done();
-        return { target: job.target, sourceKey: source.key, key, uri: job.paths.toUri(key), bytes: result.bytesOut, sha256: result.sha256, entries: result.entries, durationMs: result.durationMs };
+        if (head) {
+          const { digest, result } = await digestOnly(archive);
+          return await settleExisting(head, digest, result);
+        }
+        // S3 refuses to replace the key if another writer got there since the HEAD (412).
+        const upload = s3UploadStream({ client: job.s3, bucket, key, checksumAlgorithm: 'SHA256', ifNoneMatch: '*' });
+        const digest = new Sha256PassThrough();
+        const sent = pipeline(digest, upload);
+        sent.catch(() => undefined);
+        let result: RepackageResult | undefined;
+        try {
+          result = await zipInto(archive, digest);
+          await sent;
+          const uploaded = await upload.done();
+          const streamed = digest.digest();
+          if (streamed.sha256 !== result.sha256) throw new Error(`the zip's two digests differ (${streamed.sha256} streamed, ${result.sha256} from repackage): a bug, not a transient failure`);
+          await ensureDigestFile(job.s3, bucket, key, streamed.sha256, uri);
+          return outcome(streamed, result, true, uploaded.versionId ? { versionId: uploaded.versionId } : {});
+        } catch (error) {
+          if (!isOutputExists(error)) throw error;
+          const taken = await headObject(job.s3, bucket, key);
+          if (!taken) throw error;
+          job.logger?.warn('the key was published by another writer during this upload; comparing', { key });
+          if (result && digest.readableEnded) return await settleExisting(taken, digest.digest(), result);
+          const again = await s3RandomAccessSource({ client: job.s3, bucket, key: source.key, size: source.size });
+          try {
+            const redone = await digestOnly(again);
+            return await settleExisting(taken, redone.digest, redone.result);
+          } finally {
+            await again.close?.();
+          }
+        }
       } finally {
         await archive.close?.();
       }
@@ -97,8 +204,8 @@ export async function packageTarget(job: TargetJob): Promise<PackagedTarget> {
       minTimeoutMs: 200,
       ...(job.signal ? { signal: job.signal } : {}),
       ...(job.logger ? { logger: job.logger } : {}),
-      // A failed attempt may have completed an upload of a broken zip before failing later on.
-      cleanup: () => job.s3.send(new DeleteObjectCommand({ Bucket: job.paths.bucket, Key: key })),
+      // Nothing to clean between attempts: a failed upload is aborted by the upload stream, and
+      // a completed one is never deleted (the next attempt compares it instead).
     },
   );
 }

@@ -16,8 +16,10 @@ import {
 } from 'storage-safe-archive';
 import { s3RandomAccessSource } from 'storage-safe-archive/s3';
 import { buildDdaManifest, readTrainingMetadata, stageType, type DdaManifest } from './dda-manifest.js';
-import { buildRecipe, type ComponentPublisher } from './greengrass-recipe.js';
+import { buildRecipe, publishRecipe, type ComponentPublisher } from './greengrass-recipe.js';
+import { ArtifactConflictError } from './immutable-artifact.js';
 import { findCompiledArchive, packageTarget, type PackagedTarget } from './package-target.js';
+import { recordReport, type ReportTable } from './report-table.js';
 
 /** The event the packaging Lambda takes. */
 export interface PackagingEvent {
@@ -51,6 +53,8 @@ export interface PackagingDependencies {
   perTargetDiskBytes?: number;
   /** Retries per target. Default 2. */
   retries?: number;
+  /** Where the packaging report is recorded in DynamoDB (the models table); none when absent. */
+  reports?: ReportTable;
 }
 
 /** A target that packaged and published. */
@@ -59,6 +63,8 @@ export interface SucceededTarget extends PackagedTarget {
   componentName: string;
   /** Its ARN, when Greengrass returned one. */
   componentArn?: string;
+  /** True when the component version existed already and the artifact was unchanged (a repeated run). */
+  alreadyPublished?: true;
 }
 
 /** A target that failed, and where. */
@@ -136,7 +142,8 @@ export async function readManifest(deps: PackagingDependencies, trainingJob: str
 }
 
 function failure(target: string, stage: FailedTarget['stage'], error: unknown): FailedTarget {
-  return { target, stage, error: (error as Error).message, ...(isStorageError(error) ? { code: error.code } : {}) };
+  const code = error instanceof ArtifactConflictError ? 'ARTIFACT_CONFLICT' : isStorageError(error) ? error.code : undefined;
+  return { target, stage, error: (error as Error).message, ...(code ? { code } : {}) };
 }
 
 /** Runs the packaging for every target of `event`. */
@@ -159,7 +166,7 @@ export async function runPackaging(event: PackagingEvent, deps: PackagingDepende
     const reservation = await deps.storage.reserve(deps.perTargetDiskBytes ?? 0, { wait });
     try {
       const started = Date.now();
-      const result = await packageTarget({ ...deps, compilationJob: event.compilationJob, target, componentName: event.componentName, manifest, stageType: stage, retries: deps.retries });
+      const result = await packageTarget({ ...deps, compilationJob: event.compilationJob, target, componentName: event.componentName, componentVersion: event.componentVersion, manifest, stageType: stage, retries: deps.retries });
       deps.metrics?.duration('package-target', Date.now() - started);
       return result;
     } finally {
@@ -188,10 +195,17 @@ export async function runPackaging(event: PackagingEvent, deps: PackagingDepende
 
   const succeeded: SucceededTarget[] = [];
   for (const result of packaged) {
-    const recipe = buildRecipe({ componentName: event.componentName, componentVersion: event.componentVersion, target: result.target, artifactUri: result.uri, trainingJob: event.trainingJob });
+    const recipe = buildRecipe({
+      componentName: event.componentName,
+      componentVersion: event.componentVersion,
+      target: result.target,
+      artifactUri: result.uri,
+      artifactSha256Base64: result.sha256Base64,
+      trainingJob: event.trainingJob,
+    });
     try {
-      const { arn } = await deps.publisher.createComponentVersion(recipe);
-      succeeded.push({ ...result, componentName: recipe.ComponentName, ...(arn ? { componentArn: arn } : {}) });
+      const { arn, alreadyPublished } = await publishRecipe(deps.publisher, recipe, result.written);
+      succeeded.push({ ...result, componentName: recipe.ComponentName, ...(arn ? { componentArn: arn } : {}), ...(alreadyPublished ? { alreadyPublished } : {}) });
     } catch (error) {
       failed.push(failure(result.target, 'publish', error));
     }
@@ -205,8 +219,21 @@ export async function runPackaging(event: PackagingEvent, deps: PackagingDepende
     ]);
   }
   const order = (t: string) => event.targets.indexOf(t);
+  const status = failed.length === 0 ? 'SUCCEEDED' : succeeded.length === 0 ? 'FAILED' : 'PARTIAL';
+  if (deps.reports) {
+    await recordReport(deps.reports, {
+      componentName: event.componentName,
+      componentVersion: event.componentVersion,
+      status,
+      targets: event.targets.map((target) => {
+        const done = succeeded.find((t) => t.target === target);
+        if (done) return { target, status: 'SUCCEEDED', uri: done.uri, sha256: done.sha256, sha256Base64: done.sha256Base64, bytes: done.bytes, digestUri: done.digestUri, written: done.written, componentName: done.componentName };
+        return { target, status: 'FAILED', error: failed.find((f) => f.target === target)?.error ?? 'no result' };
+      }),
+    });
+  }
   return {
-    status: failed.length === 0 ? 'SUCCEEDED' : succeeded.length === 0 ? 'FAILED' : 'PARTIAL',
+    status,
     componentName: event.componentName,
     componentVersion: event.componentVersion,
     stageType: stage,

@@ -4,11 +4,12 @@
 // tolerated-failure threshold apply); `report` gathers the map's results, written to S3 by the
 // map's ResultWriter or, under the local executor, passed inline, and writes the packaging report.
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { buildRecipe } from './greengrass-recipe.js';
+import { buildRecipe, publishRecipe } from './greengrass-recipe.js';
 import { packageTarget } from './package-target.js';
 import { stageType } from './dda-manifest.js';
 import { PackagingEventError, parsePackagingEvent, readManifest, type PackagingDependencies, type PackagingEvent } from './packaging-run.js';
 import { readMapResults, type MapItemResult } from './map-results.js';
+import { recordReport } from './report-table.js';
 
 /** One map item: the request without the target list, plus one target. */
 export type PackagingItem = Omit<PackagingEvent, 'targets'> & { target: string };
@@ -35,6 +36,12 @@ export interface TargetOutcome {
   bytes: number;
   /** SHA-256 of the zip (hex). */
   sha256: string;
+  /** The same digest in base64, as the recipe's `Digest`. */
+  sha256Base64: string;
+  /** `s3://…/<zip>.sha256`. */
+  digestUri: string;
+  /** False when the same bytes were already published at the key and nothing was written. */
+  written: boolean;
   /** Seconds spent packaging and publishing. */
   seconds: number;
   /** The Greengrass component. */
@@ -55,6 +62,12 @@ export interface ReportRow {
   bytes?: number;
   /** SHA-256 of the zip, when packaged. */
   sha256?: string;
+  /** The same digest in base64 (the recipe's `Digest`), when packaged. */
+  sha256Base64?: string;
+  /** `s3://…/<zip>.sha256`, when packaged. */
+  digestUri?: string;
+  /** False when a repeated run found the same bytes published and wrote nothing. */
+  written?: boolean;
   /** Seconds the target took, when packaged. */
   seconds?: number;
   /** The Greengrass component, when published. */
@@ -121,23 +134,55 @@ export async function packageOneTarget(item: unknown, deps: PackagingDependencie
     compilationJob: job.compilationJob,
     target: job.target,
     componentName: job.componentName,
+    componentVersion: job.componentVersion,
     manifest,
     stageType: stageType(manifest),
     logger: deps.logger,
     ...(deps.retries === undefined ? {} : { retries: deps.retries }),
   });
-  const recipe = buildRecipe({ componentName: job.componentName, componentVersion: job.componentVersion, target: job.target, artifactUri: packaged.uri, trainingJob: job.trainingJob });
-  const { arn } = await deps.publisher.createComponentVersion(recipe);
+  const recipe = buildRecipe({
+    componentName: job.componentName,
+    componentVersion: job.componentVersion,
+    target: job.target,
+    artifactUri: packaged.uri,
+    artifactSha256Base64: packaged.sha256Base64,
+    trainingJob: job.trainingJob,
+  });
+  const { arn } = await publishRecipe(deps.publisher, recipe, packaged.written);
   const seconds = (Date.now() - started) / 1000;
   deps.metrics?.duration('package-target', seconds * 1000);
-  return { target: job.target, status: 'SUCCEEDED', key: packaged.key, uri: packaged.uri, bytes: packaged.bytes, sha256: packaged.sha256, seconds, componentName: recipe.ComponentName, ...(arn ? { componentArn: arn } : {}) };
+  return {
+    target: job.target,
+    status: 'SUCCEEDED',
+    key: packaged.key,
+    uri: packaged.uri,
+    bytes: packaged.bytes,
+    sha256: packaged.sha256,
+    sha256Base64: packaged.sha256Base64,
+    digestUri: packaged.digestUri,
+    written: packaged.written,
+    seconds,
+    componentName: recipe.ComponentName,
+    ...(arn ? { componentArn: arn } : {}),
+  };
 }
 
 function rowOf(target: string, result: MapItemResult | undefined): ReportRow {
   if (!result) return { target, status: 'MISSING' };
   if (result.status === 'FAILED') return { target, status: 'FAILED', error: result.error };
   const o = result.output as Partial<TargetOutcome>;
-  return { target, status: 'SUCCEEDED', key: o.key, bytes: o.bytes, sha256: o.sha256, seconds: o.seconds, componentName: o.componentName };
+  return {
+    target,
+    status: 'SUCCEEDED',
+    key: o.key,
+    bytes: o.bytes,
+    sha256: o.sha256,
+    sha256Base64: o.sha256Base64,
+    digestUri: o.digestUri,
+    written: o.written,
+    seconds: o.seconds,
+    componentName: o.componentName,
+  };
 }
 
 /** `report`: one row per target from the map's results, written to `deployments/<component>/reports/<execution>.json`. */
@@ -162,6 +207,16 @@ export async function writePackagingReport(event: Extract<PackagingStepEvent, { 
     targets,
   };
   await deps.s3.send(new PutObjectCommand({ Bucket: deps.paths.bucket, Key: key, Body: `${JSON.stringify(report, null, 2)}\n`, ContentType: 'application/json' }));
+  if (deps.reports) {
+    await recordReport(deps.reports, {
+      componentName: report.componentName,
+      componentVersion: report.componentVersion,
+      status: report.status,
+      reportUri: report.reportUri,
+      executionName: report.executionName,
+      targets: targets.map((t) => ({ ...t, ...(t.key ? { uri: deps.paths.toUri(t.key) } : {}) })),
+    });
+  }
   deps.logger.info('packaging report written', { status: report.status, reportUri: report.reportUri, succeeded, targets: targets.length });
   return report;
 }

@@ -8,7 +8,7 @@ import { errorResponse, jsonResponse } from '../http/proxy-response.js';
 import { BadRequestError, optionalBoolean, optionalString, parseJsonBody, requiredString } from '../http/request-body.js';
 import { createFunctionLogger, type LineWriter } from '../observe/function-logger.js';
 import { emitMetrics } from '../observe/emf.js';
-import { FileNotFoundOnMountError, predict, type PredictionResult } from './predict.js';
+import { DigestMismatchError, FileNotFoundOnMountError, predict, UnverifiedModelError, type PredictionResult } from './predict.js';
 
 /** What the consumer needs; `consumerOptionsFromEnv` builds it from the Lambda environment. */
 export interface ConsumerOptions {
@@ -99,6 +99,15 @@ export function createConsumerHandler(options: ConsumerOptions) {
       return jsonResponse(200, response);
     } catch (error) {
       if (error instanceof FileNotFoundOnMountError) return notFound(fileId, error.model);
+      if (error instanceof DigestMismatchError) {
+        logger.error('digest mismatch: file refused', { stage: 'verify', fileId, key: error.key, expectedSha256: error.expectedSha256, actualSha256: error.actualSha256 });
+        emitMetrics(options.service, { PredictDigestMismatches: { value: 1, unit: 'Count' } }, { fileId }, options.write);
+        return errorResponse(409, 'DIGEST_MISMATCH', error.message, { fileId, key: error.key, expectedSha256: error.expectedSha256, actualSha256: error.actualSha256 });
+      }
+      if (error instanceof UnverifiedModelError) {
+        logger.warn('model without ingest record refused', { stage: 'verify', fileId, model: error.model });
+        return errorResponse(409, 'UNVERIFIED_MODEL', error.message, { fileId, model: error.model });
+      }
       logger.error(error instanceof EfsUnavailableError ? 'EFS mount unavailable' : 'predict failed', { stage: 'read', fileId, model, error });
       emitMetrics(options.service, { PredictFailures: { value: 1, unit: 'Count' } }, { fileId }, options.write);
       const code = error instanceof EfsUnavailableError ? 'EFS_UNAVAILABLE' : 'INTERNAL';

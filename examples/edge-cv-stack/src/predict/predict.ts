@@ -1,9 +1,13 @@
 // The consumer's work, apart from the Lambda plumbing: read the ingested file and the model from
-// the mount, compute, publish the result atomically at outputs/<fileId>.result.
+// the mount, compute, publish the result atomically at outputs/<fileId>.result. Every file is
+// checked against the SHA-256 its ingest record holds before its result is used (the statistics
+// hash every byte anyway, so the check reads nothing twice); a file that does not match is
+// refused with DigestMismatchError and no result is written.
 import { stat } from 'node:fs/promises';
 import type { EfsLayout } from '../efs/efs-layout.js';
 import { writeFileAtomically } from '../efs/atomic-write.js';
-import { readIngestRecord } from '../ingest/ingest-record.js';
+import { fileIdForKey } from '../efs/model-key.js';
+import { readIngestRecord, type IngestRecord } from '../ingest/ingest-record.js';
 import { computeFileStatistics, type FileStatistics } from './model-statistics.js';
 
 /** A file the request named is not on the mount. */
@@ -15,6 +19,42 @@ export class FileNotFoundOnMountError extends Error {
   ) {
     super(model === undefined ? `no file with id ${fileId} on EFS: ingest it first with POST /ingest` : `model ${JSON.stringify(model)} is not on EFS under models/: ingest it first`);
   }
+}
+
+/** A file on the mount does not have the SHA-256 its ingest record says: it changed, or is corrupt. */
+export class DigestMismatchError extends Error {
+  override readonly name = 'DigestMismatchError';
+  constructor(
+    readonly key: string,
+    readonly path: string,
+    /** SHA-256 (hex) the ingest record holds. */
+    readonly expectedSha256: string,
+    /** SHA-256 (hex) of the bytes read now. */
+    readonly actualSha256: string,
+  ) {
+    super(`${path} (models/${key}) has SHA-256 ${actualSha256}, but its ingest record says ${expectedSha256}: ingest it again (POST /ingest) before using it`);
+  }
+}
+
+/** A model on the mount has no ingest record, so its bytes cannot be checked. */
+export class UnverifiedModelError extends Error {
+  override readonly name = 'UnverifiedModelError';
+  constructor(readonly model: string) {
+    super(`models/${model} is on EFS but has no ingest record, so its digest is unknown: ingest it through POST /ingest first`);
+  }
+}
+
+/**
+ * The statistics of `record`'s file, refused unless they hash to the record's SHA-256. The
+ * producer may replace the file and then its record while this reads; the record is read again
+ * once, so a replacement caught halfway is taken with its new record.
+ */
+async function verifiedStatistics(layout: EfsLayout, record: IngestRecord): Promise<{ statistics: FileStatistics; record: IngestRecord }> {
+  const statistics = await computeFileStatistics(record.path);
+  if (statistics.sha256 === record.sha256) return { statistics, record };
+  const latest = await readIngestRecord(layout, record.fileId);
+  if (latest && latest.key === record.key && latest.sha256 === statistics.sha256) return { statistics, record: latest };
+  throw new DigestMismatchError(record.key, record.path, latest?.sha256 ?? record.sha256, statistics.sha256);
 }
 
 /** Statistics of one file on the mount, with where it is. */
@@ -57,12 +97,20 @@ export async function predict(layout: EfsLayout, fileId: string, modelKey?: stri
   const modelPath = modelKey === undefined ? record.path : layout.modelPath(modelKey);
   if (modelKey !== undefined && !(await isFile(modelPath))) throw new FileNotFoundOnMountError(fileId, modelKey);
 
-  const inputStatistics = computeFileStatistics(record.path);
-  const modelStatistics = modelPath === record.path ? inputStatistics : computeFileStatistics(modelPath);
+  let modelRecord = record;
+  if (modelPath !== record.path) {
+    const found = await readIngestRecord(layout, fileIdForKey(modelKey as string));
+    if (!found || found.key !== modelKey) throw new UnverifiedModelError(modelKey as string);
+    modelRecord = found;
+  }
+
+  const input = verifiedStatistics(layout, record);
+  const model = modelRecord === record ? input : verifiedStatistics(layout, modelRecord);
+  const [checkedInput, checkedModel] = await Promise.all([input, model]);
   const result: PredictionResult = {
     fileId,
-    input: { key: record.key, path: record.path, ...(await inputStatistics) },
-    model: { key: modelKey ?? record.key, path: modelPath, ...(await modelStatistics) },
+    input: { key: record.key, path: record.path, ...checkedInput.statistics },
+    model: { key: modelKey ?? record.key, path: modelPath, ...checkedModel.statistics },
     computedAt: new Date().toISOString(),
   };
   const written = await writeFileAtomically(layout.resultPath(fileId), `${JSON.stringify(result, null, 2)}\n`);

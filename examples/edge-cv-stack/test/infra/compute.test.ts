@@ -89,10 +89,11 @@ describe('environment contract with the handlers', () => {
     }
   });
 
-  it('packaging: bucket and the storage thresholds from the shared constant', () => {
+  it('packaging: bucket, the models table (for its report) and the storage thresholds from the shared constant', () => {
     expect(fn('packaging').Environment.Variables).toEqual({
       ...common('packaging'),
       BUCKET_NAME: bucket(),
+      MODELS_TABLE: { Ref: ref(synth.stack.tables.models) },
       STORAGE_WARNING_RATIO: String(STORAGE_THRESHOLDS.warningRatio),
       STORAGE_CRITICAL_RATIO: String(STORAGE_THRESHOLDS.criticalRatio),
     });
@@ -177,7 +178,7 @@ describe('IAM', () => {
     expect([...actionsOf('producer')].sort()).toEqual([...efs, ...s3].sort());
     expect([...actionsOf('consumer')].sort()).toEqual([...efs, ...s3].sort());
     expect([...actionsOf('packaging')].sort()).toEqual(
-      [...s3, 's3:AbortMultipartUpload', 's3:DeleteObject', 'greengrass:CreateComponentVersion'].sort(),
+      [...s3, 's3:AbortMultipartUpload', 'greengrass:CreateComponentVersion', 'dynamodb:PutItem'].sort(),
     );
     expect([...actionsOf('migration')].sort()).toEqual(
       [
@@ -193,13 +194,12 @@ describe('IAM', () => {
     );
   });
 
-  it('lets packaging delete and abort uploads only under deployments/', () => {
+  it('lets packaging abort uploads only under deployments/, and delete nothing (published artifacts are immutable)', () => {
     const objectsUnder = (prefix: string) => ({ 'Fn::Join': ['', [bucketArn(), `/${prefix}`]] });
-    for (const action of ['s3:DeleteObject', 's3:AbortMultipartUpload']) {
-      const statements = statementsWith('packaging', action);
-      expect(statements).toHaveLength(1);
-      expect(statements[0]!.Resource).toEqual(objectsUnder('deployments/*'));
-    }
+    const statements = statementsWith('packaging', 's3:AbortMultipartUpload');
+    expect(statements).toHaveLength(1);
+    expect(statements[0]!.Resource).toEqual(objectsUnder('deployments/*'));
+    expect(statementsWith('packaging', 's3:DeleteObject')).toEqual([]);
   });
 
   it('never grants a wildcard action', () => {
@@ -218,6 +218,11 @@ describe('IAM', () => {
         expect(tableArns.some((id) => text.includes(id)), text).toBe(true);
       }
     }
+    // The packaging report goes to the models table and nowhere else.
+    const report = statementsWith('packaging', 'dynamodb:PutItem');
+    expect(report).toHaveLength(1);
+    expect(JSON.stringify(report[0]!.Resource)).toContain(ref(synth.stack.tables.models));
+    expect(JSON.stringify(report[0]!.Resource)).not.toContain(ref(synth.stack.tables.trainingJobs));
     const greengrass = statementsWith('packaging', 'greengrass:CreateComponentVersion');
     expect(greengrass).toHaveLength(1);
     expect(JSON.stringify(greengrass[0]!.Resource)).toMatch(

@@ -4,7 +4,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUCKET_PREFIXES, EFS_ACCESS_POINT } from '../../infra/config.js';
-import { JobTables, ModelBucket } from '../../infra/storage.js';
+import { JobTables, ModelBucket, NONCURRENT_VERSION_DAYS, NONCURRENT_VERSIONS_KEPT } from '../../infra/storage.js';
 import { functionLogicalId, onlyResource, synthEdgeCvStack, type SynthesizedStack } from './support/synth.js';
 
 let synth: SynthesizedStack;
@@ -99,6 +99,25 @@ describe('S3 bucket', () => {
         ]),
       },
     });
+  });
+
+  it('is versioned, and expires noncurrent versions after 30 days keeping the newest 3 (issue 15)', () => {
+    const bucket = template.toJSON().Resources[logicalId(synth.stack.modelBucket.bucket)];
+    expect(bucket.Type).toBe('AWS::S3::Bucket');
+    expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect([NONCURRENT_VERSION_DAYS, NONCURRENT_VERSIONS_KEPT]).toEqual([30, 3]);
+    const rule = (bucket.Properties.LifecycleConfiguration.Rules as Array<Record<string, unknown>>).find((r) => r.Id === 'expire-noncurrent-versions');
+    expect(rule).toEqual({
+      Id: 'expire-noncurrent-versions',
+      Status: 'Enabled',
+      NoncurrentVersionExpiration: { NoncurrentDays: 30, NewerNoncurrentVersions: 3 },
+      ExpiredObjectDeleteMarker: true,
+    });
+    // The rule touches noncurrent versions only: no current object ever expires.
+    for (const r of bucket.Properties.LifecycleConfiguration.Rules as Array<Record<string, unknown>>) {
+      expect(r).not.toHaveProperty('ExpirationInDays');
+      expect(r).not.toHaveProperty('ExpirationDate');
+    }
   });
 
   it('triggers the producer on ObjectCreated under models/', () => {

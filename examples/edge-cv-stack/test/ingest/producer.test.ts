@@ -48,18 +48,21 @@ describe('producer: POST /ingest', () => {
     expect(await readFile(reply.body.path)).toEqual(data);
   });
 
-  it('is idempotent: the same key twice gives 200 with the same fileId and leaves the file alone', async () => {
+  it('keys freshness on the bytes, not the name: the same payload again writes nothing, other bytes replace the file', async () => {
     const first = await api.ingest<Ingested>({ data: Buffer.from('one').toString('base64'), key: 'idem/model.bin' });
+    const record = await readFile(join(api.mount, 'inputs', `${first.body.fileId}.json`), 'utf8');
     const again = await api.ingest<Ingested>({ data: Buffer.from('one').toString('base64'), key: 'idem/model.bin' });
-    const other = await api.ingest<Ingested>({ data: Buffer.from('two').toString('base64'), key: 'idem/model.bin' });
     expect(first.status).toBe(201);
     expect(first.body.created).toBe(true);
-    for (const reply of [again, other]) {
-      expect(reply.status).toBe(200);
-      expect(reply.body.created).toBe(false);
-      expect(reply.body.fileId).toBe(first.body.fileId);
-    }
-    expect(await readFile(first.body.path, 'utf8')).toBe('one');
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ created: false, fileId: first.body.fileId, sha256: sha256(Buffer.from('one')) });
+    expect(await readFile(join(api.mount, 'inputs', `${first.body.fileId}.json`), 'utf8')).toBe(record);
+
+    const other = await api.ingest<Ingested>({ data: Buffer.from('two').toString('base64'), key: 'idem/model.bin' });
+    expect(other.status).toBe(201);
+    expect(other.body).toMatchObject({ created: true, replaced: true, fileId: first.body.fileId, sha256: sha256(Buffer.from('two')) });
+    expect(await readFile(first.body.path, 'utf8')).toBe('two');
+    expect(JSON.parse(await readFile(join(api.mount, 'inputs', `${first.body.fileId}.json`), 'utf8'))).toMatchObject({ sha256: sha256(Buffer.from('two')), bytes: 3 });
   });
 
   it('copies { key } from s3://<bucket>/models/<key>, twice with the same fileId', async () => {
@@ -74,6 +77,34 @@ describe('producer: POST /ingest', () => {
     expect(await readFile(first.body.path)).toEqual(body);
     const record = JSON.parse(await readFile(join(api.mount, 'inputs', `${first.body.fileId}.json`), 'utf8'));
     expect(record).toMatchObject({ key: 's3/model.bin', source: 's3', bytes: body.length, sha256: sha256(body) });
+  });
+
+  it('keys an S3 copy on the object\'s ETag: unchanged, nothing is copied; overwritten, the new bytes reach EFS', async () => {
+    const key = 'models/fresh/model.bin';
+    const v1 = Buffer.from('weights, version one');
+    const v2 = Buffer.from('weights, version two, longer');
+    const put1 = await api.s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: v1 }));
+    const first = await api.ingest<Ingested>({ key: 'fresh/model.bin' });
+    expect(first.status).toBe(201);
+    const recordPath = join(api.mount, 'inputs', `${first.body.fileId}.json`);
+    expect(JSON.parse(await readFile(recordPath, 'utf8'))).toMatchObject({ etag: put1.ETag, sha256: sha256(v1) });
+
+    const unchanged = await api.ingest<Ingested>({ key: 'fresh/model.bin' });
+    expect(unchanged.status).toBe(200);
+    expect(unchanged.body.created).toBe(false);
+
+    // The same name, new bytes: a copy keyed on the name would stay stale here.
+    const put2 = await api.s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: v2 }));
+    expect(put2.ETag).not.toBe(put1.ETag);
+    const refreshed = await api.ingest<Ingested>({ key: 'fresh/model.bin' });
+    expect(refreshed.status).toBe(201);
+    expect(refreshed.body).toMatchObject({ created: true, replaced: true, fileId: first.body.fileId, bytes: v2.length, sha256: sha256(v2) });
+    expect(await readFile(join(api.mount, key))).toEqual(v2);
+    expect(JSON.parse(await readFile(recordPath, 'utf8'))).toMatchObject({ etag: put2.ETag, sha256: sha256(v2), bytes: v2.length });
+    // The consumer reads, and verifies, the new bytes.
+    const predicted = await api.predict<{ result: { model: { sha256: string } } }>({ fileId: first.body.fileId, archive: false });
+    expect(predicted.status).toBe(200);
+    expect(predicted.body.result.model.sha256).toBe(sha256(v2));
   });
 
   it('answers 404 NOT_FOUND when the S3 object is missing', async () => {
@@ -119,6 +150,20 @@ describe('producer: S3 ObjectCreated on models/', () => {
     expect(result.ingested).toHaveLength(1);
     expect(result.ingested[0]?.path).toBe(join(api.mount, 'models/my model+v1 (final).bin'));
     expect(await readFile(join(api.mount, 'models/my model+v1 (final).bin'), 'utf8')).toBe('event body');
+  });
+
+  it('an overwrite announced by ObjectCreated replaces the copy on EFS', async () => {
+    const key = 'models/evented/model.bin';
+    await api.s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'first upload' }));
+    const first = (await api.s3Event(objectCreated(BUCKET, key, 12))) as { ingested: Ingested[] };
+    expect(first.ingested[0]).toMatchObject({ created: true });
+    await api.s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'second upload, other bytes' }));
+    const second = (await api.s3Event(objectCreated(BUCKET, key, 26))) as { ingested: Ingested[] };
+    expect(second.ingested[0]).toMatchObject({ created: true, replaced: true, sha256: sha256(Buffer.from('second upload, other bytes')) });
+    expect(await readFile(join(api.mount, key), 'utf8')).toBe('second upload, other bytes');
+    // The same event delivered twice (S3 delivers at least once) copies nothing the second time.
+    const duplicate = (await api.s3Event(objectCreated(BUCKET, key, 26))) as { ingested: Ingested[] };
+    expect(duplicate.ingested[0]).toMatchObject({ created: false });
   });
 
   it('ignores keys outside models/ and folder placeholders', async () => {

@@ -2,12 +2,15 @@
 // (aws-local-stepfunctions) wired to the local packaging function, with s3rver as S3: one model,
 // three targets, packaged in parallel, and a report whose SHA-256 per target is the uploaded zip's.
 import { createHash } from 'node:crypto';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { S3PathBuilder } from 'storage-safe-archive';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compiledModelArchive, placeAt, trainedModelArchive } from '../../src/demo/sample-archives.js';
 import { startLocalStack, type LocalStack } from '../../src/local/local-stack.js';
 import type { LocalExecution } from '../../src/local/local-workflow.js';
+import { LOCAL_CREDENTIALS } from '../../src/local/local-s3.js';
 
 const TARGETS = ['jetson_xavier', 'ml_c5', 'rasp4b'];
 let stack: LocalStack;
@@ -25,7 +28,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const event = (targets: string[]) => ({ trainingJob: 'wf-train', compilationJob: 'wf-neo', targets, componentName: 'unet', componentVersion: '1.0.0' });
+const event = (targets: string[], componentVersion = '1.0.0') => ({ trainingJob: 'wf-train', compilationJob: 'wf-neo', targets, componentName: 'unet', componentVersion });
 
 async function sha256Of(key: string): Promise<string> {
   const reply = await stack.s3.client.send(new GetObjectCommand({ Bucket: stack.bucket, Key: key }));
@@ -50,9 +53,46 @@ describe('packaging state machine on the local executor', () => {
       expect(row.seconds).toBeGreaterThan(0);
     }
     expect(new Set(report.targets.map((t) => t.sha256)).size).toBe(3);
+    for (const row of report.targets) {
+      expect(row.sha256Base64).toBe(Buffer.from(row.sha256!, 'hex').toString('base64'));
+      expect(row.key).toBe(`deployments/unet/1.0.0/${row.target}/unet-${row.target}.zip`);
+    }
+    // The report is recorded in the models table (dynalite), one item for the component version.
+    const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.dynamo.endpoint, region: 'us-east-1', credentials: { ...LOCAL_CREDENTIALS } }));
+    try {
+      const item = await dynamo.send(new GetCommand({ TableName: 'wf-test-models', Key: { model_id: 'unet@1.0.0' } }));
+      expect(item.Item).toMatchObject({ record_type: 'packaging-report', status: 'SUCCEEDED', execution_name: run.executionName });
+      expect((item.Item?.targets as Array<{ target: string; sha256: string; artifact_s3: string }>).map((t) => [t.target, t.sha256, t.artifact_s3])).toEqual(
+        report.targets.map((t) => [t.target, t.sha256, paths.toUri(t.key!)]),
+      );
+    } finally {
+      dynamo.destroy();
+    }
     // The report is in the bucket too, under the component.
     const stored = await stack.s3.client.send(new GetObjectCommand({ Bucket: stack.bucket, Key: paths.deployment('unet', 'reports', `${run.executionName}.json`) }));
     expect(JSON.parse(await stored.Body!.transformToString())).toEqual(report);
+  });
+
+  it('v1 again writes nothing and reports the same digests; v2 gets its own keys and leaves v1 untouched', async () => {
+    const first = await stack.runPackagingWorkflow(event(['ml_c5']));
+    expect(first.status, first.error).toBe('SUCCEEDED');
+    const v1 = first.report!.targets[0]!;
+    const head = async (key: string) => {
+      const h = await stack.s3.client.send(new HeadObjectCommand({ Bucket: stack.bucket, Key: key }));
+      return [h.ETag, h.LastModified?.toISOString(), h.ContentLength];
+    };
+    const v1Head = await head(v1.key!);
+
+    const again = await stack.runPackagingWorkflow(event(['ml_c5']));
+    expect(again.report?.targets[0]).toMatchObject({ status: 'SUCCEEDED', key: v1.key, sha256: v1.sha256, written: false });
+    expect(await head(v1.key!)).toEqual(v1Head);
+
+    const v2 = await stack.runPackagingWorkflow(event(['ml_c5'], '2.0.0'));
+    expect(v2.report?.targets[0]).toMatchObject({ status: 'SUCCEEDED', key: 'deployments/unet/2.0.0/ml_c5/unet-ml_c5.zip', written: true });
+    // Deterministic: the same compiled model gives the same bytes under the new version's key.
+    expect(v2.report?.targets[0]?.sha256).toBe(v1.sha256);
+    expect(await head(v1.key!)).toEqual(v1Head);
+    expect(await sha256Of(v1.key!)).toBe(v1.sha256);
   });
 
   it('honours MaxConcurrency 1 (one target at a time)', async () => {

@@ -1,12 +1,19 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { c as createTar } from 'tar';
 import { S3PathBuilder, StorageManager, StreamingExtractor, silentLogger } from 'storage-safe-archive';
 import { s3RandomAccessSource } from 'storage-safe-archive/s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GreengrassRecipe } from '../../src/packaging/greengrass-recipe.js';
+import { GreengrassRecipeSchema } from '../../src/packaging/recipe-schema.js';
+import type { ReportTable } from '../../src/packaging/report-table.js';
+import { LOCAL_CREDENTIALS } from '../../src/local/local-s3.js';
+import { startLocalDynamo, type LocalDynamo } from '../../src/local/local-dynamo.js';
 import { buildDdaManifest, TrainingArtifactsError } from '../../src/packaging/dda-manifest.js';
 import { PackagingEventError, parsePackagingEvent, runPackaging } from '../../src/packaging/packaging-run.js';
 import { localS3Client, startLocalS3, type LocalS3 } from '../../src/local/local-s3.js';
@@ -20,6 +27,8 @@ const TRAINED_MANIFEST = {
 const CONFIG_YAML = 'model:\n  name: unet\ndataset:\n  image_width: 640   # pixels\n  image_height: 480\n';
 
 let s3: LocalS3;
+let dynamo: LocalDynamo;
+let reports: ReportTable;
 let work: string;
 const paths = new S3PathBuilder({ bucket: BUCKET });
 
@@ -70,8 +79,17 @@ function recordingPublisher() {
   };
 }
 
+async function objectSha256(key: string, encoding: 'hex' | 'base64' = 'hex'): Promise<string> {
+  const reply = await s3.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+  return createHash('sha256').update(await reply.Body!.transformToByteArray()).digest(encoding);
+}
+
 beforeAll(async () => {
   s3 = await startLocalS3({ buckets: [BUCKET] });
+  dynamo = await startLocalDynamo();
+  const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { ...LOCAL_CREDENTIALS } });
+  await client.send(new CreateTableCommand({ TableName: 'models', BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'model_id', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'model_id', KeyType: 'HASH' }] }));
+  reports = { client: DynamoDBDocumentClient.from(client), table: 'models' };
   work = await mkdtemp(join(tmpdir(), 'edge-cv-packaging-'));
   await put(
     paths.trainingOutput('unet-train-1', 'output', 'model.tar.gz'),
@@ -94,6 +112,8 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
+  reports?.client.destroy();
+  await dynamo?.stop();
   await s3?.stop();
   await rm(work, { recursive: true, force: true });
 });
@@ -103,15 +123,16 @@ describe('packaging', () => {
     const { publisher, recipes } = recordingPublisher();
     const report = await runPackaging(
       { trainingJob: 'unet-train-1', compilationJob: 'unet-neo-1', targets: ['jetson_xavier', 'x86_64'], componentName: 'unet', componentVersion: '1.0.0' },
-      { s3: s3.client, paths, publisher, storage: new StorageManager({ path: work }), logger: silentLogger },
+      { s3: s3.client, paths, publisher, storage: new StorageManager({ path: work }), logger: silentLogger, reports },
     );
     expect(report.status).toBe('SUCCEEDED');
     expect(report.stageType).toBe('segmentation');
     expect(report.plan).toMatchObject({ strategy: 'stream', concurrency: 2 });
-    expect(report.succeeded.map((t) => t.key)).toEqual(['deployments/unet/jetson_xavier/unet-jetson_xavier.zip', 'deployments/unet/x86_64/unet-x86_64.zip']);
+    expect(report.succeeded.map((t) => t.key)).toEqual(['deployments/unet/1.0.0/jetson_xavier/unet-jetson_xavier.zip', 'deployments/unet/1.0.0/x86_64/unet-x86_64.zip']);
+    expect(report.succeeded.map((t) => t.written)).toEqual([true, true]);
 
     for (const target of ['jetson_xavier', 'x86_64']) {
-      const zip = await zipListing(`deployments/unet/${target}/unet-${target}.zip`);
+      const zip = await zipListing(`deployments/unet/1.0.0/${target}/unet-${target}.zip`);
       expect([...zip.keys()].sort()).toEqual(['manifest.json', 'segmentation/compiled.params', 'segmentation/compiled.so', 'segmentation/compiled_model.json', 'segmentation/dlr/libdlr.meta']);
       expect(zip.get('segmentation/compiled.so')).toBe(`shared object for ${target}`);
       expect(JSON.parse(zip.get('manifest.json') ?? '')).toEqual({
@@ -122,12 +143,47 @@ describe('packaging', () => {
     }
 
     expect(recipes.map((r) => r.ComponentName)).toEqual(['unet-jetson_xavier', 'unet-x86_64']);
+    const xavierKey = 'deployments/unet/1.0.0/jetson_xavier/unet-jetson_xavier.zip';
     expect(recipes[0]?.Manifests[0]).toEqual({
       Platform: { os: 'linux', architecture: 'aarch64' },
-      Artifacts: [{ URI: `s3://${BUCKET}/deployments/unet/jetson_xavier/unet-jetson_xavier.zip`, Unarchive: 'ZIP', Permission: { Read: 'OWNER' } }],
+      Artifacts: [{ URI: `s3://${BUCKET}/${xavierKey}`, Digest: await objectSha256(xavierKey, 'base64'), Algorithm: 'SHA-256', Unarchive: 'ZIP', Permission: { Read: 'OWNER' } }],
     });
     expect(recipes[1]?.Manifests[0]?.Platform).toEqual({ os: 'linux', architecture: 'amd64' });
     expect(report.succeeded[0]?.componentArn).toContain('unet-jetson_xavier');
+
+    // The digest in the result, the recipe and the report is the object's, hashed here from S3.
+    for (const [i, target] of report.succeeded.entries()) {
+      expect(GreengrassRecipeSchema.safeParse(recipes[i]).error).toBeUndefined();
+      expect(target.sha256).toBe(await objectSha256(target.key));
+      expect(recipes[i]?.Manifests[0]?.Artifacts[0]?.Digest).toBe(Buffer.from(target.sha256, 'hex').toString('base64'));
+    }
+    const item = await reports.client.send(new GetCommand({ TableName: 'models', Key: { model_id: 'unet@1.0.0' } }));
+    expect(item.Item).toMatchObject({ record_type: 'packaging-report', component_name: 'unet', component_version: '1.0.0', status: 'SUCCEEDED' });
+    expect(item.Item?.targets).toEqual(
+      report.succeeded.map((t) => ({
+        target: t.target,
+        status: 'SUCCEEDED',
+        artifact_s3: `s3://${BUCKET}/${t.key}`,
+        sha256: t.sha256,
+        sha256_base64: t.sha256Base64,
+        bytes: t.bytes,
+        digest_s3: `s3://${BUCKET}/${t.key}.sha256`,
+        written: true,
+        component_name: `unet-${t.target}`,
+      })),
+    );
+  });
+
+  it('packages a version again without writing, and takes Greengrass\'s "version exists" as already published', async () => {
+    const event = { trainingJob: 'unet-train-1', compilationJob: 'unet-neo-1', targets: ['x86_64'], componentName: 'again', componentVersion: '1.0.0' };
+    const deps = { s3: s3.client, paths, storage: new StorageManager({ path: work }), logger: silentLogger, reports, retries: 0 };
+    const first = await runPackaging(event, { ...deps, publisher: recordingPublisher().publisher });
+    const exists = Object.assign(new Error('Component again-x86_64 version 1.0.0 already exists'), { name: 'ConflictException' });
+    const second = await runPackaging(event, { ...deps, publisher: { createComponentVersion: () => Promise.reject(exists) } });
+    expect(second.status).toBe('SUCCEEDED');
+    expect(second.succeeded[0]).toMatchObject({ written: false, alreadyPublished: true, sha256: first.succeeded[0]?.sha256 });
+    const item = await reports.client.send(new GetCommand({ TableName: 'models', Key: { model_id: 'again@1.0.0' } }));
+    expect(item.Item?.targets[0]).toMatchObject({ written: false, sha256: first.succeeded[0]?.sha256 });
   });
 
   it('reports a target without a compiled model and a failed publish without stopping the others', async () => {
@@ -151,7 +207,7 @@ describe('packaging', () => {
     expect(recipes.map((r) => r.ComponentName)).toEqual(['unet2-jetson_xavier']);
   });
 
-  it('retries a target after a throttled upload, removing what the failed attempt left', async () => {
+  it('retries a target after a throttled upload, deleting nothing (a published key is compared, never removed)', async () => {
     // Fault injection on a real client talking to the real s3rver: the first upload of a zip is
     // answered as S3 answers when it throttles. Nothing about S3 is mocked.
     const client = localS3Client(s3.endpoint);
@@ -178,8 +234,9 @@ describe('packaging', () => {
       );
       expect(report.status).toBe('SUCCEEDED');
       expect(throttled).toBe(1);
-      expect(zipWrites.filter((c) => c.includes('DeleteObject'))).toHaveLength(1);
-      expect((await zipListing('deployments/retried/x86_64/retried-x86_64.zip')).has('manifest.json')).toBe(true);
+      expect(zipWrites.filter((c) => c.includes('DeleteObject'))).toEqual([]);
+      expect(report.succeeded[0]?.written).toBe(true);
+      expect((await zipListing('deployments/retried/1.0.0/x86_64/retried-x86_64.zip')).has('manifest.json')).toBe(true);
     } finally {
       client.destroy();
     }

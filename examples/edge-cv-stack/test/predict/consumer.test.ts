@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,6 +81,35 @@ describe('consumer: POST /predict', () => {
     const missingModel = await api.predict({ fileId, model: 'absent/model.bin' });
     expect(missingModel.status).toBe(404);
     expect(missingModel.body).toMatchObject({ error: 'NOT_FOUND', fileId, model: 'absent/model.bin' });
+  });
+
+  it('verifies the file against its ingest record: changed bytes on the mount are refused with 409 DIGEST_MISMATCH and no result', async () => {
+    const data = float32Bytes([1, 2, 3]);
+    const fileId = await ingest('tampered/model.bin', data);
+    // Something other than the producer rewrites the file in place (same size, other bytes).
+    const tampered = float32Bytes([1, 2, 4]);
+    await writeFile(join(api.mount, 'models/tampered/model.bin'), tampered);
+    const reply = await api.predict<{ error: string; expectedSha256: string; actualSha256: string; message: string }>({ fileId });
+    expect(reply.status).toBe(409);
+    expect(reply.body).toMatchObject({
+      error: 'DIGEST_MISMATCH',
+      expectedSha256: createHash('sha256').update(data).digest('hex'),
+      actualSha256: createHash('sha256').update(tampered).digest('hex'),
+    });
+    expect(reply.body.message).toMatch(/ingest it again/);
+    await expect(access(join(api.mount, 'outputs', `${fileId}.result`))).rejects.toThrow(/ENOENT/);
+    // Ingesting the bytes again restores a file that verifies.
+    await ingest('tampered/model.bin', tampered);
+    expect((await api.predict({ fileId, archive: false })).status).toBe(200);
+  });
+
+  it('refuses a model that has no ingest record (copied onto the mount by hand) with 409 UNVERIFIED_MODEL', async () => {
+    const fileId = await ingest('byhand/input.bin', Buffer.from('input'));
+    await mkdir(join(api.mount, 'models/byhand'), { recursive: true });
+    await writeFile(join(api.mount, 'models/byhand/weights.bin'), float32Bytes([5]));
+    const reply = await api.predict({ fileId, model: 'byhand/weights.bin' });
+    expect(reply.status).toBe(409);
+    expect(reply.body).toMatchObject({ error: 'UNVERIFIED_MODEL', model: 'byhand/weights.bin' });
   });
 
   it.each([
