@@ -49,8 +49,10 @@ export interface PackagingDependencies {
   logger: StorageLogger;
   /** EMF metrics (storage figures, durations). */
   metrics?: MetricsEmitter;
-  /** Disk each target reserves while it runs. Default 0: zips stream to S3, so no scratch disk. */
+  /** Disk each target reserves while it runs. Default: the plan's peak disk per target, from the archives' sizes (0 when zips stream to S3). */
   perTargetDiskBytes?: number;
+  /** Milliseconds between storage samples during the run. Default 1000. */
+  storageSampleMs?: number;
   /** Retries per target. Default 2. */
   retries?: number;
   /** Where the packaging report is recorded in DynamoDB (the models table); none when absent. */
@@ -95,6 +97,8 @@ export interface PackagingReport {
   succeeded: SucceededTarget[];
   /** Targets that failed. */
   failed: FailedTarget[];
+  /** The working disk through the run: sampled by the library's monitor from start to end, not once. */
+  storage: { samples: number; peakUsedBytes: number; peakUsedRatio: number; reservedPerTargetBytes: number };
 }
 
 /** The event is unusable; nothing was done. */
@@ -146,8 +150,31 @@ function failure(target: string, stage: FailedTarget['stage'], error: unknown): 
   return { target, stage, error: (error as Error).message, ...(code ? { code } : {}) };
 }
 
-/** Runs the packaging for every target of `event`. */
+/**
+ * Runs the packaging for every target of `event`, with the working disk sampled throughout by
+ * the library's monitor: a warning or critical level is logged (and runs the emergency cleanups)
+ * when it happens, and the report carries the peak.
+ */
 export async function runPackaging(event: PackagingEvent, deps: PackagingDependencies): Promise<PackagingReport> {
+  const usage = { samples: 0, peakUsedBytes: 0, peakUsedRatio: 0 };
+  const monitor = deps.storage.monitorUsage({
+    intervalMs: deps.storageSampleMs ?? 1000,
+    onSample: (metrics) => {
+      usage.samples++;
+      usage.peakUsedBytes = Math.max(usage.peakUsedBytes, metrics.usedSpace);
+      usage.peakUsedRatio = Math.max(usage.peakUsedRatio, metrics.usedRatio);
+    },
+  });
+  try {
+    const { reservedPerTargetBytes, ...report } = await packageTargets(event, deps);
+    await monitor.check(); // the end of the run is always one of the samples
+    return { ...report, storage: { ...usage, reservedPerTargetBytes } };
+  } finally {
+    monitor.stop();
+  }
+}
+
+async function packageTargets(event: PackagingEvent, deps: PackagingDependencies): Promise<Omit<PackagingReport, 'storage'> & { reservedPerTargetBytes: number }> {
   const manifest = await readManifest(deps, event.trainingJob);
   const stage = stageType(manifest);
   const sizes = await Promise.all(event.targets.map((t) => findCompiledArchive(deps.s3, deps.paths, event.compilationJob, t).then((a) => a.size, () => 0)));
@@ -158,12 +185,14 @@ export async function runPackaging(event: PackagingEvent, deps: PackagingDepende
     outputOnDisk: (deps.perTargetDiskBytes ?? 0) > 0,
     logger: deps.logger,
   });
+  // What each target reserves on the disk: the plan's own figure, from the archives' sizes.
+  const reservedPerTargetBytes = deps.perTargetDiskBytes ?? Math.ceil(plan.peakDiskBytes / Math.max(1, plan.concurrency));
   const packaged: PackagedTarget[] = [];
   const failed: FailedTarget[] = [];
   const deferred: string[] = [];
 
   const runOne = async (target: string, wait: boolean) => {
-    const reservation = await deps.storage.reserve(deps.perTargetDiskBytes ?? 0, { wait });
+    const reservation = await deps.storage.reserve(reservedPerTargetBytes, { wait });
     try {
       const started = Date.now();
       const result = await packageTarget({ ...deps, compilationJob: event.compilationJob, target, componentName: event.componentName, componentVersion: event.componentVersion, manifest, stageType: stage, retries: deps.retries });
@@ -240,5 +269,6 @@ export async function runPackaging(event: PackagingEvent, deps: PackagingDepende
     plan: { strategy: plan.strategy, concurrency: plan.concurrency, reason: plan.reason, sequentialFallback: plan.concurrency > 1 ? deferred : [] },
     succeeded: succeeded.sort((a, b) => order(a.target) - order(b.target)),
     failed: failed.sort((a, b) => order(a.target) - order(b.target)),
+    reservedPerTargetBytes,
   };
 }

@@ -119,6 +119,33 @@ afterAll(async () => {
 });
 
 describe('packaging', () => {
+  it('samples the working disk through the run with the library monitor (warning logged when reached) and reserves what the plan says per target', async () => {
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (message: string) => void warnings.push(message) };
+    // A warning ratio any real disk is over, so the monitor's warning must fire during the run.
+    const storage = new StorageManager({ path: work, warningRatio: 0.000001, criticalRatio: 0.999999, logger });
+    const report = await runPackaging(
+      { trainingJob: 'unet-train-1', compilationJob: 'unet-neo-1', targets: ['jetson_xavier'], componentName: 'unet-monitored', componentVersion: '1.0.0' },
+      { s3: s3.client, paths, publisher: recordingPublisher().publisher, storage, logger: silentLogger, storageSampleMs: 5 },
+    );
+    expect(report.status).toBe('SUCCEEDED');
+    const disk = await storage.getMetrics();
+    // At least the first sample and the one at the end; the peak is a real reading of this disk.
+    expect(report.storage.samples).toBeGreaterThanOrEqual(2);
+    expect(report.storage.peakUsedBytes).toBeGreaterThan(0);
+    expect(report.storage.peakUsedBytes).toBeLessThanOrEqual(disk.totalSpace);
+    expect(report.storage.peakUsedRatio).toBeGreaterThan(0.000001);
+    expect(warnings).toContain('disk usage reached the warning threshold');
+    // Streaming to S3: the plan's peak disk per target is 0, and that is what was reserved.
+    expect(report.plan.strategy).toBe('stream');
+    expect(report.storage.reservedPerTargetBytes).toBe(0);
+    const given = await runPackaging(
+      { trainingJob: 'unet-train-1', compilationJob: 'unet-neo-1', targets: ['x86_64'], componentName: 'unet-monitored', componentVersion: '1.0.1' },
+      { s3: s3.client, paths, publisher: recordingPublisher().publisher, storage: new StorageManager({ path: work }), logger: silentLogger, perTargetDiskBytes: 4096 },
+    );
+    expect(given.storage.reservedPerTargetBytes).toBe(4096);
+  });
+
   it('packages two targets into zips with the DDA manifest at the root and the model under <stage_type>/, and publishes a component per target', async () => {
     const { publisher, recipes } = recordingPublisher();
     const report = await runPackaging(
