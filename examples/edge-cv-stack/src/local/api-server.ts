@@ -25,6 +25,8 @@ export interface ApiServerOptions {
   functions: Record<string, LocalFunction>;
   /** Answers POST /_local/packaging: runs the packaging state machine on the JSON body, waits, and answers with the execution. */
   packagingWorkflow?: (input: unknown) => Promise<unknown>;
+  /** Answers POST /_local/job-outputs: places sample job outputs at the new-layout paths (no emulator trains a model). */
+  placeJobOutputs?: (input: unknown) => Promise<{ status: number; body: unknown }>;
 }
 
 /** A listening API server. */
@@ -107,6 +109,16 @@ async function route(options: ApiServerOptions, request: IncomingMessage, respon
       return send(response, 400, { error: 'BAD_REQUEST', message: 'send the packaging event as a JSON object' });
     }
     return send(response, 200, await options.packagingWorkflow(input));
+  }
+  if (method === 'POST' && url.pathname === '/_local/job-outputs' && options.placeJobOutputs) {
+    let input: unknown;
+    try {
+      input = JSON.parse((await readBody(request)) ?? '');
+    } catch {
+      return send(response, 400, { error: 'BAD_REQUEST', message: 'send { "trainingJob", "compilationJob", "targets": [...] } as JSON' });
+    }
+    const placed = await options.placeJobOutputs(input);
+    return send(response, placed.status, placed.body);
   }
   const matched = matchRoute(options.routes, method, url.pathname);
   if (!matched) return send(response, 404, { error: 'NOT_FOUND', message: `no route ${method} ${url.pathname}` });

@@ -12,6 +12,7 @@ import { startLocalDynamo, type LocalDynamo } from './local-dynamo.js';
 import { LocalFunction, recentLogLines } from './local-function.js';
 import { LOCAL_CREDENTIALS, startLocalS3, type LocalS3 } from './local-s3.js';
 import { runLocalPackagingWorkflow, type LocalExecution } from './local-workflow.js';
+import { placeSampleJobOutputs } from './job-outputs.js';
 import { SageMakerEmulatorUnavailableError, startLocalSageMaker, type LocalSageMaker } from './local-sagemaker.js';
 
 /** Options of {@link startLocalStack}. */
@@ -234,7 +235,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
 
     const api: ApiServer = await startApiServer(
-      { routes: { '/ingest': producer, '/predict': consumer, ...jobRoutes }, functions: { producer, consumer, packaging, ...jobFunctions }, facts, packagingWorkflow: (input) => runPackagingWorkflow(input) },
+      { routes: { '/ingest': producer, '/predict': consumer, ...jobRoutes }, functions: { producer, consumer, packaging, ...jobFunctions }, facts, packagingWorkflow: (input) => runPackagingWorkflow(input), placeJobOutputs: (input) => placeSampleJobOutputs(s3.client, bucket, input) },
       options.host ?? '127.0.0.1',
       options.port ?? 3000,
     );

@@ -36,6 +36,29 @@ async function sha256Of(key: string): Promise<string> {
 }
 
 describe('packaging state machine on the local executor', () => {
+  it('POST /_local/job-outputs places sample outputs at the new-layout paths of the jobs, which the state machine then packages', async () => {
+    const targets = ['jetson_xavier', 'ml_c5', 'rasp4b'];
+    const placed = await fetch(`${stack.url}/_local/job-outputs`, { method: 'POST', body: JSON.stringify({ trainingJob: 'placed-train', compilationJob: 'placed-neo', targets }) });
+    expect(placed.status).toBe(201);
+    const uris = (await placed.json()) as { training: string; compiled: Record<string, string> };
+    expect(uris.training).toBe(paths.toUri('models/training/placed-train/output/model.tar.gz'));
+    expect(uris.compiled.ml_c5).toBe(paths.toUri('models/compilation/placed-neo/ml_c5/model-ml_c5.tar.gz'));
+    for (const key of ['models/training/placed-train/output/model.tar.gz', ...targets.map((t) => `models/compilation/placed-neo/${t}/model-${t}.tar.gz`)]) {
+      const head = await stack.s3.client.send(new HeadObjectCommand({ Bucket: stack.bucket, Key: key }));
+      expect(head.ContentLength).toBeGreaterThan(0);
+    }
+    const response = await fetch(`${stack.url}/_local/packaging`, {
+      method: 'POST',
+      body: JSON.stringify({ trainingJob: 'placed-train', compilationJob: 'placed-neo', targets, componentName: 'placed', componentVersion: '1.0.0' }),
+    });
+    const run = (await response.json()) as LocalExecution;
+    expect(run.status, run.error).toBe('SUCCEEDED');
+    expect(run.report?.targets.map((t) => [t.target, t.status])).toEqual(targets.map((t) => [t, 'SUCCEEDED']));
+    const bad = await fetch(`${stack.url}/_local/job-outputs`, { method: 'POST', body: JSON.stringify({ trainingJob: 'x', compilationJob: 'bad name', targets: [] }) });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { message: string }).message).toMatch(/compilationJob.*targets|targets.*compilationJob/s);
+  });
+
   it('packages three targets in parallel through POST /_local/packaging and reports each SHA-256', async () => {
     const response = await fetch(`${stack.url}/_local/packaging`, { method: 'POST', body: JSON.stringify(event(TARGETS)) });
     expect(response.status).toBe(200);
