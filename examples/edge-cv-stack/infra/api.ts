@@ -1,5 +1,5 @@
 /**
- * The REST API of seed 004, requirement 4: `POST /ingest` → producer and `POST /predict` →
+ * The REST API: `POST /ingest` → producer and `POST /predict` →
  * consumer, both Lambda proxy integrations, CORS open to every origin (browser-based testing of
  * the POC), throttled at the stage so a runaway client cannot run up the bill, and access-logged.
  */

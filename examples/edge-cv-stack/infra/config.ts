@@ -80,7 +80,7 @@ export const METRIC_NAMES = {
 } as const;
 
 /**
- * The bucket's top-level prefixes (seed 004, requirement 5.1). S3 has no folders: these exist as
+ * The bucket's top-level prefixes. S3 has no folders: these exist as
  * soon as a first object is written under them, so the stack creates no placeholder objects.
  */
 export const BUCKET_PREFIXES = { models: 'models/', inputs: 'inputs/', outputs: 'outputs/' } as const;

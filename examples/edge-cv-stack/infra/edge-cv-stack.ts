@@ -64,7 +64,7 @@ export class EdgeCvStack extends Stack {
       tables: this.tables,
     });
 
-    // Seed 004, requirement 5.2: a model landing under models/ is copied onto EFS.
+    // A model landing under models/ is copied onto EFS.
     this.modelBucket.bucket.addEventNotification(
       s3.EventType.OBJECT_CREATED,
       new s3n.LambdaDestination(this.compute.producer),

@@ -1,5 +1,5 @@
 /**
- * The SageMaker job functions (issue 16; seed 003, requirement 5): create a training job, create
+ * The SageMaker job functions (issue 16): create a training job, create
  * one Neo compilation job per target, and report a job's status with its S3 paths. Each gets only
  * what it calls:
  * - `sagemaker:CreateTrainingJob` / `CreateCompilationJob` and the matching Describe on job names
@@ -95,7 +95,7 @@ export class Jobs extends Construct {
     const reads: Array<[nodejs.NodejsFunction, string[]]> = [
       [this.createTrainingJob, ['models/training/*']],
       [this.createCompilationJob, ['models/compilation/*']],
-      // Jobs made before the migration report keys under datasets/ (seed 003, requirement 5.5).
+      // Jobs made before the migration report keys under datasets/.
       [this.jobStatus, ['models/*', 'datasets/*']],
     ];
     for (const [fn, prefixes] of reads) {

@@ -1,5 +1,5 @@
 /**
- * Dashboard and alarms (seed 002, tasks 8.1 and 8.3). The storage metrics are the EMF metrics
+ * Dashboard and alarms. The storage metrics are the EMF metrics
  * the library writes from inside the functions (namespace `EdgeCvStack`, dimension `Service`),
  * so there is no agent and no PutMetricData call; the API and Lambda metrics are AWS's own.
  * Storage alarms fire on `StorageUsedRatio >=` the same ratios the packaging Lambda is given.
@@ -155,7 +155,7 @@ export class Monitoring extends Construct {
         width: 6,
       }),
     );
-    // Seed 002, task 8.3: the usage pattern over weeks, one point per day, next to the live view.
+    // The usage pattern over weeks, one point per day, next to the live view.
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Used ratio and cleanups, daily, last 4 weeks',

@@ -107,7 +107,7 @@ export function acknowledgeNagFindings(stack: EdgeCvStack): void {
   acknowledge(
     restApi,
     'AwsSolutions-APIG2',
-    'The handlers validate each body and answer 400 with a message naming the field (seed 004); ' +
+    'The handlers validate each body and answer 400 with a message naming the field; ' +
       'a gateway validator would replace those messages with a generic one.',
   );
   acknowledge(
@@ -118,7 +118,7 @@ export function acknowledgeNagFindings(stack: EdgeCvStack): void {
   acknowledge(
     restApi,
     'AwsSolutions-APIG4',
-    'Open by design for the paper\'s demo (seed 004, requirement 4): stage throttling bounds ' +
+    'Open by design for the paper\'s demo: stage throttling bounds ' +
       'abuse, the stack is deleted after the experiment; add IAM auth or a usage plan for real use.',
   );
   acknowledge(
@@ -153,7 +153,7 @@ function acknowledgeJobFindings(stack: EdgeCvStack, bucketLogicalId: string): vo
     acknowledge(statusRole, jobArn('compilation-job'), `DescribeCompilationJob only. ${named}`);
     acknowledge(statusRole, 'AwsSolutions-IAM5[Resource::*]', 'sagemaker:ListCompilationJobs supports no resource-level permission in IAM; the handler keeps only jobs writing under the asked compilation\'s folder.');
     acknowledge(statusRole, bucketObjects('models/'), 'Status reads (HEAD/List) the job outputs it reports, under models/; keys are run-time values.');
-    acknowledge(statusRole, bucketObjects('datasets/'), 'Jobs made before the layout migration report outputs under datasets/ (seed 003, requirement 5.5); status checks whether they are still there.');
+    acknowledge(statusRole, bucketObjects('datasets/'), 'Jobs made before the layout migration report outputs under datasets/; status checks whether they are still there.');
   }
   const role = jobs.sagemakerRole;
   acknowledge(role, bucketObjects('datasets/'), 'SageMaker training reads the dataset folder named in the request; dataset names are run-time values.');

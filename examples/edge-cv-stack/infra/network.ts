@@ -1,7 +1,7 @@
 /**
  * The private network the EFS-mounting Lambdas live in: two isolated subnets in two availability
  * zones, no NAT gateway (nothing here needs the internet), an S3 gateway endpoint so the
- * producer and consumer reach the bucket privately, and the two security groups of seed 004
+ * producer and consumer reach the bucket privately, and the two security groups
  * (SG-Lambda may open NFS, TCP 2049, to SG-EFS; nothing else may).
  */
 import { RemovalPolicy } from 'aws-cdk-lib';

@@ -1,4 +1,4 @@
-// `npm run demo -- --endpoint URL`: the demonstration of seed 004 requirement 6; see docs/local.md.
+// `npm run demo -- --endpoint URL`: the demonstration; see docs/local.md.
 import { fileURLToPath } from 'node:url';
 import { DEMO_USAGE, runDemoCli } from '../src/demo/demo-cli.js';
 

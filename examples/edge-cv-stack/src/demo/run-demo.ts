@@ -1,4 +1,4 @@
-// The demonstration of seed 004, requirement 6: ingest, predict, verify checksums, cold vs warm,
+// The demonstration: ingest, predict, verify checksums, cold vs warm,
 // 10 concurrent predictions on one model. Talks only HTTP to the endpoint, so the same code runs
 // against the local mode and a deployed API.
 import { postJson, type TimedReply } from './api-client.js';

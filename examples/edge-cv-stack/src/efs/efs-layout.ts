@@ -1,4 +1,4 @@
-// The directory schema on the shared mount (seed 004, requirement 2.2):
+// The directory schema on the shared mount:
 //   <mount>/models/<key>            model files, written by the producer, read by the consumer
 //   <mount>/inputs/<fileId>.json    one ingest record per file identifier (key, path, bytes, sha256)
 //   <mount>/outputs/<fileId>.result the consumer's results

@@ -1,5 +1,5 @@
 // Lambda proxy integration responses. API Gateway passes these through as they are, so the CORS
-// header has to be on every one of them, errors included (seed 004, requirement 4.6).
+// header has to be on every one of them, errors included.
 import type { APIGatewayProxyResult } from 'aws-lambda';
 
 /** Headers every API response carries: JSON, and CORS open to any origin for browser testing. */

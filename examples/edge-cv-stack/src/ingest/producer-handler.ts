@@ -1,4 +1,4 @@
-// The producer Lambda (seed 004, requirement 2): POST /ingest and S3 ObjectCreated on models/.
+// The producer Lambda: POST /ingest and S3 ObjectCreated on models/.
 // Parse, call ingest, shape the response; the file work is in ingest.ts.
 import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, S3Event } from 'aws-lambda';

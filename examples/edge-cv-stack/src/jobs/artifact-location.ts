@@ -1,4 +1,4 @@
-// Where a job's output really is during the layout migration (seed 003, requirement 5.5): a job
+// Where a job's output really is during the layout migration: a job
 // created before the migration reports a legacy key; its object may already have been copied to
 // the new layout, or not yet. The answer names the new-layout URI always, the legacy one when
 // there is one, and which of the two holds the object now.

@@ -1,4 +1,4 @@
-// Neo compilation on the new layout (seed 003, requirements 3.2, 3.3 and 5.2): one SageMaker
+// Neo compilation on the new layout: one SageMaker
 // compilation job per target device, named `<jobName>-<target>`, writing to
 // `models/compilation/<jobName>/<target>/`. The status call finds a compilation's jobs by their
 // output location, so a job of another compilation whose name merely starts the same is not

@@ -1,4 +1,4 @@
-// Training jobs on the new layout (seed 003, requirements 3.1 and 5.1): SageMaker writes
+// Training jobs on the new layout: SageMaker writes
 // `<S3OutputPath>/<job>/output/model.tar.gz`, so the output path is `models/training/` and the
 // model lands at `models/training/<job>/output/model.tar.gz`. Creating is idempotent on the name:
 // the same request again returns the existing job; a different one is a conflict.

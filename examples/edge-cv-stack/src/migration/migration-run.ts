@@ -1,4 +1,4 @@
-// The migration Lambda's work (seed 003, requirements 4 and 5): one action of the library's
+// The migration Lambda's work: one action of the library's
 // migration engine on the models bucket, with the DynamoDB references that follow the objects.
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';

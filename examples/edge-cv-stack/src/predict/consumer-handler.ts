@@ -1,4 +1,4 @@
-// The consumer Lambda (seed 004, requirement 3): POST /predict { fileId, model? }.
+// The consumer Lambda: POST /predict { fileId, model? }.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { readFile } from 'node:fs/promises';

@@ -1,4 +1,4 @@
-// Seed 004, requirement 4: POST /ingest -> producer, POST /predict -> consumer, Lambda proxy
+// POST /ingest -> producer, POST /predict -> consumer, Lambda proxy
 // integration, CORS for all origins; issue 8: request throttling.
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Issue 8 and seed 002 task 1: the four functions, their runtime, settings, environment
+// Issue 8: the four functions, their runtime, settings, environment
 // contract with the handlers, EFS mounts, and IAM scoped to what each one does.
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Match, type Template } from 'aws-cdk-lib/assertions';

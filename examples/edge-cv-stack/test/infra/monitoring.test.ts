@@ -1,4 +1,4 @@
-// Seed 002, tasks 8.1 and 8.3; issue 8: a dashboard for the packaging storage metrics and the
+// issue 8: a dashboard for the packaging storage metrics and the
 // API, and alarms on storage warning/critical, errors and throttles, on the library's EMF names.
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

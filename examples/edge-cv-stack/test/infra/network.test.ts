@@ -1,4 +1,4 @@
-// Seed 004, requirement 1.1, 1.4, 1.5: two private subnets in two AZs, no NAT, S3 gateway
+// Two private subnets in two AZs, no NAT, S3 gateway
 // endpoint, SG-Lambda -> SG-EFS on TCP 2049 only.
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

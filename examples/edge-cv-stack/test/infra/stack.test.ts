@@ -1,4 +1,4 @@
-// Seed 004, requirement 1.6 (outputs), the context settings, and a structural summary of the
+// The stack's outputs, the context settings, and a structural summary of the
 // template (counts per resource type), which fails loudly if a construct adds or drops a resource.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-// Seed 004, requirements 1.2, 1.3, 5.1, 5.2, 5.5; issue 8: tables with on-demand billing and
+// issue 8: tables with on-demand billing and
 // PITR; removal policies chosen per kind of data.
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
