@@ -47,7 +47,7 @@ export interface RepackageOptions extends OperationOptions {
   compression?: ZipCompression;
   /** zlib level 1 to 9. Default 6. */
   level?: number;
-  /** Worker threads that deflate while this thread reads and inflates: default `os.availableParallelism()`; `1` deflates on this thread. Same bytes either way. */
+  /** Worker threads that deflate while this thread reads and inflates: default `os.availableParallelism() - 1` (so 1, on this thread, with 2 cores); `1` deflates on this thread. Same bytes either way. */
   deflateWorkers?: number;
   /** Extraction limits (entries, depth, ratio...), applied to the source as when extracting. */
   limits?: Partial<ExtractionLimits>;

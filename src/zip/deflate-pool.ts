@@ -206,7 +206,10 @@ export function segmentDeflater(workers: number): SegmentDeflater {
 }
 
 /**
- * Workers by default: one per core the process may use (`os.availableParallelism()`).
+ * Workers by default: one per core the process may use, less the one the calling thread needs to
+ * read and inflate the source (`os.availableParallelism() - 1`; at least 1, which deflates on the
+ * calling thread). On 2 cores a pool of 2 beside the inflating thread was no faster on the
+ * model and mixed shapes and held 30 to 40 MiB more (docs/performance.md).
  *
  * @example
  * ```ts
@@ -214,5 +217,5 @@ export function segmentDeflater(workers: number): SegmentDeflater {
  * ```
  */
 export function defaultDeflateWorkers(): number {
-  return Math.max(1, availableParallelism());
+  return Math.max(1, availableParallelism() - 1);
 }

@@ -14,7 +14,7 @@ export interface IncrementalZipperOptions extends OperationOptions {
   /** Tuning of `'auto'`. */
   auto?: AutoCompressionOptions;
   /**
-   * Worker threads that deflate while this thread reads: default `os.availableParallelism()`;
+   * Worker threads that deflate while this thread reads: default `os.availableParallelism() - 1`;
    * `1` deflates on this thread. The zip's bytes are the same whatever the number
    * (docs/performance.md).
    */
