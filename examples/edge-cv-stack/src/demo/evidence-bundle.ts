@@ -52,6 +52,7 @@ export function summaryMarkdown(summary: DemoSummary, files: EvidenceFile[]): st
     '| --- | --- | --- | --- | --- |',
     `| ${parallel.calls} | ${parallel.succeeded} | ${parallel.allSameChecksum} | ${parallel.wallMs} | ${parallel.latency.min} / ${parallel.latency.median} / ${parallel.latency.p95} / ${parallel.latency.max} |`,
     '',
+    ...fleetMarkdown(summary),
     '## Files in this bundle',
     '',
     '- `summary.json`: every figure above, machine-readable',
@@ -74,4 +75,29 @@ export async function writeEvidenceBundle(root: string, summary: DemoSummary, fi
     await writeFile(join(dir, file.name), typeof file.content === 'string' ? file.content : `${JSON.stringify(file.content, null, 2)}\n`);
   }
   return dir;
+}
+
+/** The fleet section (local mode): the jobs, then the packaging run with each target's digest. */
+function fleetMarkdown(summary: DemoSummary): string[] {
+  const fleet = summary.fleet;
+  if (fleet === undefined) return [];
+  const jobs =
+    'skipped' in fleet.jobs
+      ? [`Jobs: ${fleet.jobs.skipped}.`]
+      : [
+          `Training job: HTTP ${fleet.jobs.training.status}, model at \`${fleet.jobs.training.modelUri ?? '?'}\`.`,
+          `Compilation jobs: HTTP ${fleet.jobs.compilation.status}, ${fleet.jobs.compilation.targets.map((t) => `\`${t.outputUri ?? t.target}\``).join(', ')}.`,
+        ];
+  return [
+    '## The fleet: jobs and packaging through the state machine',
+    '',
+    ...jobs,
+    '',
+    `Packaging: ${fleet.packaging.status}, ${fleet.packaging.targets.length} targets, at most ${fleet.packaging.peakConcurrency} at once, ${fleet.packaging.seconds} s.`,
+    '',
+    '| Target | Status | Key | Bytes | SHA-256 | Written |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...fleet.packaging.targets.map((t) => `| ${t.target} | ${t.status} | \`${t.key ?? ''}\` | ${t.bytes ?? ''} | \`${t.sha256 ?? ''}\` | ${t.written ?? ''} |`),
+    '',
+  ];
 }

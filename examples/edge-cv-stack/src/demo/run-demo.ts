@@ -3,6 +3,7 @@
 // against the local mode and a deployed API.
 import { postJson, type TimedReply } from './api-client.js';
 import type { DemoTarget } from './demo-target.js';
+import { runFleet, type FleetSummary } from './run-fleet.js';
 import { sampleModel } from './sample-model.js';
 import { summarise, type LatencySummary } from './timing.js';
 
@@ -56,6 +57,8 @@ export interface DemoSummary {
   coldWarm: { howCold: string; cold: PredictCall; warm: PredictCall[]; warmLatency: LatencySummary; warmHandler: LatencySummary | null };
   /** Concurrent /predict on one model. */
   parallel: { calls: number; succeeded: number; allSameChecksum: boolean; wallMs: number; latency: LatencySummary; results: PredictCall[] };
+  /** Local mode: SageMaker jobs through the API and one model packaged for three targets through the state machine. */
+  fleet?: FleetSummary;
   /** True when every check passed. */
   passed: boolean;
 }
@@ -148,6 +151,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     parallel: { calls, succeeded, allSameChecksum, wallMs, latency: summarise(results.map((r) => r.latencyMs)), results },
     passed: false,
   };
-  summary.passed = verification.passed && repeat.body.fileId === fileId && succeeded === calls && allSameChecksum && summary.coldWarm.cold.coldStart !== false;
+  if (options.target.kind === 'local') summary.fleet = await runFleet(options.endpoint, log);
+  summary.passed =
+    verification.passed && repeat.body.fileId === fileId && succeeded === calls && allSameChecksum && summary.coldWarm.cold.coldStart !== false && (summary.fleet?.passed ?? true);
   return summary;
 }

@@ -30,6 +30,15 @@ describe('demo against the local endpoint', () => {
     expect(summary.coldWarm.cold.initMs).toBeGreaterThan(0);
     expect(summary.coldWarm.warm.map((w) => w.coldStart)).toEqual([false, false, false]);
     expect(summary.parallel).toMatchObject({ calls: 10, succeeded: 10, allSameChecksum: true });
+    // The fleet: jobs through the API (when moto runs), then three targets packaged at once
+    // through the state machine, each with its own SHA-256.
+    expect(summary.fleet?.passed).toBe(true);
+    expect(summary.fleet?.packaging.targets.map((t) => [t.target, t.status])).toEqual([['jetson_xavier', 'SUCCEEDED'], ['ml_c5', 'SUCCEEDED'], ['rasp4b', 'SUCCEEDED']]);
+    expect(summary.fleet?.packaging.peakConcurrency).toBeGreaterThanOrEqual(2);
+    if (summary.fleet && !('skipped' in summary.fleet.jobs)) {
+      expect(summary.fleet.jobs.training.modelUri).toMatch(/\/models\/training\/demo-test-demo-unet\/output\/model\.tar\.gz$/);
+      expect(summary.fleet.jobs.compilation.targets.map((t) => t.target)).toEqual(['jetson_xavier', 'ml_c5', 'rasp4b']);
+    }
 
     expect(bundle.startsWith(evidenceRoot)).toBe(true);
     const files = await readdir(bundle);
@@ -38,6 +47,8 @@ describe('demo against the local endpoint', () => {
     expect(onDisk.parallel.results).toHaveLength(10);
     const markdown = await readFile(join(bundle, 'summary.md'), 'utf8');
     expect(markdown).toContain('| cold | 200 |');
+    expect(markdown).toContain('## The fleet: jobs and packaging through the state machine');
+    expect(markdown).toMatch(/\| ml_c5 \| SUCCEEDED \| `deployments\/demo-unet\/1\.0\.0\/ml_c5\/demo-unet-ml_c5\.zip` \| \d+ \| `[0-9a-f]{64}` \|/);
     expect(markdown).toContain('## 10 concurrent /predict on one model');
     const listing = JSON.parse(await readFile(join(bundle, 'outputs-listing.json'), 'utf8'));
     expect(listing.efs.map((o: { name: string }) => o.name)).toContain(`${summary.ingest.first.fileId}.result`);
