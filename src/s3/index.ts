@@ -4,6 +4,8 @@
 // needs no SDK and is in the root entry (`./layout.ts`).
 export { s3UploadStream } from './upload-stream.js';
 export type { S3UploadStreamOptions, S3UploadResult, S3UploadStream } from './upload-stream.js';
+export { s3ResumableUploadStream, findOpenUpload } from './resumable-upload.js';
+export type { S3ResumableUploadOptions, S3ResumableUploadResult, S3ResumableUploadStream } from './resumable-upload.js';
 export { s3RandomAccessSource } from './random-access-source.js';
 export type { S3RandomAccessSource, S3RandomAccessSourceOptions } from './random-access-source.js';
 export { s3RangedReadStream } from './ranged-read-stream.js';

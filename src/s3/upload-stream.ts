@@ -145,13 +145,13 @@ interface UploadOutput {
   ChecksumType?: string;
 }
 
-/** True for S3's answer to a conditional write whose condition failed (`412 PreconditionFailed`). */
-function isPreconditionFailed(error: unknown): boolean {
+/** True for S3's answer to a conditional write whose condition failed (`412 PreconditionFailed`). Internal: not re-exported. */
+export function isPreconditionFailed(error: unknown): boolean {
   const e = error as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } } | undefined;
   return e?.name === 'PreconditionFailed' || e?.Code === 'PreconditionFailed' || e?.$metadata?.httpStatusCode === 412;
 }
 
-function typeUploadError(error: unknown, options: S3UploadStreamOptions): Error {
+export function typeUploadError(error: unknown, options: Pick<S3UploadStreamOptions, 'bucket' | 'key' | 'ifNoneMatch'>): Error {
   if (error instanceof CompressionError) return error;
   if (options.ifNoneMatch && isPreconditionFailed(error)) {
     return new CompressionError(`s3://${options.bucket}/${options.key} already exists and If-None-Match: * forbids replacing it`, {

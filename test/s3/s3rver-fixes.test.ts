@@ -12,7 +12,12 @@ import {
   PutObjectCommand,
   S3Client,
   UploadPartCopyCommand,
+  UploadPartCommand,
+  ListPartsCommand,
+  ListMultipartUploadsCommand,
+  AbortMultipartUploadCommand,
 } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import { startLocalS3, localCredentials, type LocalS3 } from '../support/s3.js';
 import { AwsChunkedDecoder, decodeSegment, encodeSegment } from '../support/s3rver-fixes.js';
 import { encodeCopySource } from '../../src/s3/migration/s3-objects.js';
@@ -167,8 +172,34 @@ describe('fix 7: UploadPartCopy', () => {
   });
 });
 
+describe('fix 9: multipart bookkeeping', () => {
+  it('lists an upload and its parts (size, MD5 ETag), pages parts, and aborts it', async () => {
+    const key = 'mpu/a b+c';
+    const { UploadId } = await s3.client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }));
+    const other = await s3.client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'elsewhere/x' }));
+    const bodies = [Buffer.alloc(300, 1), Buffer.alloc(200, 2), Buffer.alloc(100, 3)];
+    for (const [i, part] of bodies.entries()) {
+      await s3.client.send(new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId, PartNumber: i + 1, Body: part }));
+    }
+    const md5 = (b: Buffer) => `"${createHash('md5').update(b).digest('hex')}"`;
+    const first = await s3.client.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId, MaxParts: 2 }));
+    expect(first.IsTruncated).toBe(true);
+    const rest = await s3.client.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId, PartNumberMarker: first.NextPartNumberMarker }));
+    const parts = [...(first.Parts ?? []), ...(rest.Parts ?? [])].map((p) => [p.PartNumber, p.Size, p.ETag]);
+    expect(parts).toEqual(bodies.map((b, i) => [i + 1, b.length, md5(b)]));
+
+    const listed = await s3.client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: 'mpu/' }));
+    expect((listed.Uploads ?? []).map((u) => [u.Key, u.UploadId])).toEqual([[key, UploadId]]);
+
+    await s3.client.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId }));
+    await expect(s3.client.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId }))).rejects.toMatchObject({ name: 'NoSuchUpload' });
+    await expect(s3.client.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId }))).rejects.toMatchObject({ name: 'NoSuchUpload' });
+    await s3.client.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: 'elsewhere/x', UploadId: other.UploadId }));
+  });
+});
+
 describe('s3rver as shipped (why the fixes exist)', () => {
-  it('cannot read a//b, lacks UploadPartCopy and cannot page V2 listings', async () => {
+  it('cannot read a//b, lacks UploadPartCopy and ListParts, and cannot page V2 listings', async () => {
     const raw = await startLocalS3({ fixes: false });
     try {
       await raw.createBucket('raw');
@@ -182,6 +213,8 @@ describe('s3rver as shipped (why the fixes exist)', () => {
       // A truncated V2 listing needs a continuation token, which s3rver encrypts with DES.
       await raw.client.send(new PutObjectCommand({ Bucket: 'raw', Key: 'a/c', Body: 'x' }));
       await expect(raw.client.send(new ListObjectsV2Command({ Bucket: 'raw', MaxKeys: 1 }))).rejects.toThrow(/internal error/i);
+      // No ListParts, so no upload could be resumed.
+      await expect(raw.client.send(new ListPartsCommand({ Bucket: 'raw', Key: 't', UploadId }))).rejects.toThrow();
     } finally {
       await raw.stop();
     }

@@ -21,12 +21,17 @@
 //  8. ListObjectsV2 continuation tokens are DES-encrypted, and OpenSSL 3 (Node >= 17) has no
 //     DES: every truncated V2 listing was a 500. Fix: a middleware answers V2 listings with
 //     the fixed store and tokens that are the base64url of the last key.
+//  9. Multipart bookkeeping: ListParts, ListMultipartUploads and AbortMultipartUpload answered
+//     NotImplemented or 405, and a part upload whose connection was cut kept its partial body
+//     under the part's name (and never settled: the aborted request's error was not piped on).
+//     Fix: the middleware serves the three calls from the store's uploads folder, and putPart
+//     writes to a temporary file renamed into place only when the whole body arrived.
 import { randomBytes } from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { promises as fsp, createWriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { Transform, pipeline as pipelineCallback, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 const require = createRequire(import.meta.url);
@@ -80,7 +85,7 @@ async function ignoreCodes<T>(p: Promise<T>, codes: string[]): Promise<T | undef
   }
 }
 
-/** FilesystemStore with fixes 1, 2, 5 and 6. */
+/** FilesystemStore with fixes 1, 2, 5, 6 and 9 (putPart). */
 export class FixedFilesystemStore extends (FilesystemStore as unknown as new (root: string) => BaseStore) {
   override getResourcePath(bucket: string, key: string | undefined, resource: string): string {
     // Bucket-level resources (uploads, cors) have no key and keep s3rver's own names.
@@ -173,6 +178,37 @@ export class FixedFilesystemStore extends (FilesystemStore as unknown as new (ro
       if (removed !== true) break;
       parts.pop();
     }
+  }
+
+  /** Fix 9: a part is its whole body or nothing; an aborted request rejects instead of hanging. */
+  override async putPart(bucket: string, uploadId: string, partNumber: number | string, content: Readable): Promise<{ size: number; md5: string }> {
+    const partPath = join(this.uploadsPath(bucket), uploadId, String(partNumber));
+    const temp = await this.tempPath(bucket);
+    const md5 = createHash('md5');
+    let size = 0;
+    const count = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        md5.update(chunk);
+        size += chunk.length;
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(content, count, createWriteStream(temp));
+      if ((content as { aborted?: boolean }).aborted || (content as { complete?: boolean }).complete === false) throw new Error('part upload aborted');
+    } catch (error) {
+      await ignoreCodes(fsp.unlink(temp), ['ENOENT']);
+      throw error;
+    }
+    const digest = md5.digest('hex');
+    await this.writeAtomic(bucket, `${partPath}.md5`, digest);
+    await this.place(temp, partPath);
+    return { size, md5: digest };
+  }
+
+  /** The folder of open multipart uploads (one subfolder per upload id). */
+  uploadsPath(bucket: string): string {
+    return this.getResourcePath(bucket, undefined, 'uploads');
   }
 
   async listObjects(
@@ -299,7 +335,8 @@ function decodeAwsChunked(ctx: Ctx): void {
   const encoding = ctx.headers['content-encoding'] ?? '';
   const sha = ctx.headers['x-amz-content-sha256'] ?? '';
   if (!encoding.includes('aws-chunked') && !sha.startsWith('STREAMING-')) return;
-  ctx.req = ctx.req.pipe(new AwsChunkedDecoder());
+  // pipeline, not pipe: an aborted request must fail the decoded body too (fix 9).
+  ctx.req = pipelineCallback(ctx.req, new AwsChunkedDecoder(), () => undefined);
   const rest = encoding.split(',').map((s) => s.trim()).filter((s) => s !== '' && s !== 'aws-chunked');
   if (rest.length > 0) ctx.headers['content-encoding'] = rest.join(',');
   else delete ctx.headers['content-encoding'];
@@ -374,7 +411,103 @@ async function listObjectsV2(ctx: Ctx, bucket: string): Promise<void> {
   };
 }
 
-/** The middleware for fixes 1, 3, 4, 7 and 8, to run just before s3rver's router. */
+const XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
+
+function noSuchUpload(uploadId: string): Error {
+  return new S3Error('NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', { UploadId: uploadId });
+}
+
+/** The open upload's folder, when `uploadId` names one of `key` in `bucket`. */
+async function openUpload(ctx: Ctx, bucket: string, key: string, uploadId: string): Promise<string> {
+  if (!/^[0-9a-f]+$/.test(uploadId)) throw noSuchUpload(uploadId);
+  const dir = join(ctx.store.uploadsPath(bucket), uploadId);
+  const recorded = await ignoreCodes(fsp.readFile(join(dir, 'key'), 'utf8'), ['ENOENT', 'ENOTDIR']);
+  if (recorded?.replaceAll(EMPTY_SEGMENT, '') !== key) throw noSuchUpload(uploadId);
+  return dir;
+}
+
+/** Fix 9: ListParts of an open upload, from its part files and their `.md5` files. */
+async function listParts(ctx: Ctx, bucket: string, key: string, uploadId: string): Promise<void> {
+  const dir = await openUpload(ctx, bucket, key, uploadId);
+  const marker = Number(ctx.query['part-number-marker'] ?? 0);
+  const maxParts = Math.min(1000, Number(ctx.query['max-parts'] ?? 1000));
+  const numbers = (await fsp.readdir(dir))
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((n) => n > marker)
+    .sort((a, b) => a - b);
+  const page = numbers.slice(0, maxParts);
+  const parts = [];
+  for (const n of page) {
+    const [info, md5] = await Promise.all([fsp.stat(join(dir, String(n))), ignoreCodes(fsp.readFile(join(dir, `${n}.md5`), 'utf8'), ['ENOENT'])]);
+    if (md5 === undefined) continue;
+    parts.push({ PartNumber: n, LastModified: info.mtime.toISOString(), ETag: JSON.stringify(md5.trim()), Size: info.size });
+  }
+  const truncated = numbers.length > page.length;
+  ctx.body = {
+    ListPartsResult: {
+      '@': { xmlns: XMLNS },
+      Bucket: bucket,
+      Key: key,
+      UploadId: uploadId,
+      PartNumberMarker: marker,
+      NextPartNumberMarker: truncated ? page.at(-1) : undefined,
+      MaxParts: maxParts,
+      IsTruncated: truncated,
+      StorageClass: 'STANDARD',
+      Part: parts,
+    },
+  };
+}
+
+/** Fix 9: ListMultipartUploads of a bucket (prefix honoured; one page of up to 1,000). */
+async function listMultipartUploads(ctx: Ctx, bucket: string): Promise<void> {
+  if (!(await ctx.store.getBucket(bucket))) throw new S3Error('NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucket });
+  const prefix = ctx.query.prefix ?? '';
+  const root = ctx.store.uploadsPath(bucket);
+  const uploads: { Key: string; UploadId: string; Initiated: string; StorageClass: string }[] = [];
+  for (const uploadId of (await ignoreCodes(fsp.readdir(root), ['ENOENT'])) ?? []) {
+    const keyFile = join(root, uploadId, 'key');
+    const key = (await ignoreCodes(fsp.readFile(keyFile, 'utf8'), ['ENOENT', 'ENOTDIR']))?.replaceAll(EMPTY_SEGMENT, '');
+    if (key === undefined || !key.startsWith(prefix)) continue;
+    const initiated = (await fsp.stat(keyFile)).mtime.toISOString();
+    uploads.push({ Key: key, UploadId: uploadId, Initiated: initiated, StorageClass: 'STANDARD' });
+  }
+  uploads.sort((a, b) => compareBytes(a.Key, b.Key) || a.Initiated.localeCompare(b.Initiated));
+  ctx.body = {
+    ListMultipartUploadsResult: {
+      '@': { xmlns: XMLNS },
+      Bucket: bucket,
+      KeyMarker: '',
+      UploadIdMarker: '',
+      Prefix: prefix,
+      MaxUploads: 1000,
+      IsTruncated: false,
+      Upload: uploads.slice(0, 1000),
+    },
+  };
+}
+
+/** Fix 9: AbortMultipartUpload removes the upload's folder and its parts. */
+async function abortMultipartUpload(ctx: Ctx, bucket: string, key: string, uploadId: string): Promise<void> {
+  const dir = await openUpload(ctx, bucket, key, uploadId);
+  await fsp.rm(dir, { recursive: true, force: true });
+  ctx.status = 204;
+  ctx.body = null;
+}
+
+/** Splits a routed object path into its bucket and key (after fix 1's rewriting). */
+function bucketAndKey(path: string): { bucket: string; key: string } | undefined {
+  const match = /^\/([^/]+)\/(.+)$/.exec(path);
+  if (!match) return undefined;
+  const key = match[2]!.split('/').map((segment) => {
+    const decoded = decodeURIComponent(segment);
+    return decoded === EMPTY_SEGMENT ? '' : decoded;
+  });
+  return { bucket: decodeURIComponent(match[1]!), key: key.join('/') };
+}
+
+/** The middleware for fixes 1, 3, 4, 7, 8 and 9, to run just before s3rver's router. */
 export function s3rverFixesMiddleware() {
   return async function s3rverFixes(ctx: Ctx, next: () => Promise<void>): Promise<void> {
     const bucketOnly = /^\/([^/]+)\/?$/.exec(ctx.path);
@@ -383,7 +516,20 @@ export function s3rverFixesMiddleware() {
       await listObjectsV2(ctx, decodeURIComponent(bucketOnly[1]!));
       return;
     }
+    if (ctx.method === 'GET' && bucketOnly && ctx.query.uploads !== undefined) {
+      await listMultipartUploads(ctx, decodeURIComponent(bucketOnly[1]!));
+      return;
+    }
     routeEmptySegments(ctx);
+    const object = ctx.query.uploadId !== undefined && ctx.query.partNumber === undefined ? bucketAndKey(ctx.path) : undefined;
+    if (object && ctx.method === 'GET') {
+      await listParts(ctx, object.bucket, object.key, ctx.query.uploadId!);
+      return;
+    }
+    if (object && ctx.method === 'DELETE') {
+      await abortMultipartUpload(ctx, object.bucket, object.key, ctx.query.uploadId!);
+      return;
+    }
     decodeAwsChunked(ctx);
     const source = normalizeCopySource(ctx);
     if (ctx.method === 'PUT' && source !== undefined && ctx.query.uploadId !== undefined && ctx.query.partNumber !== undefined) {
