@@ -29,7 +29,7 @@ export interface S3ResumableUploadOptions extends Omit<S3UploadStreamOptions, 'p
 
 /** What a resumable upload returned. */
 export interface S3ResumableUploadResult extends S3UploadResult {
-  /** The multipart upload that became the object. */
+  /** The multipart upload that became the object; `''` when the object was one PutObject. */
   uploadId: string;
   /** Parts sent in this attempt. */
   partsUploaded: number;
@@ -41,7 +41,10 @@ export interface S3ResumableUploadResult extends S3UploadResult {
 
 /** A Writable whose bytes become one S3 object; its upload survives a failure, for a retry to resume. */
 export interface S3ResumableUploadStream extends Writable {
-  /** The multipart upload's id, once created or resumed (before the first write completes). */
+  /**
+   * The multipart upload's id, once created (when the first whole part is ready) or resumed;
+   * undefined for an object smaller than one part, which is sent as one PutObject.
+   */
   readonly uploadId: string | undefined;
   /** Resolves once the object exists; rejects when the upload failed. */
   done(): Promise<S3ResumableUploadResult>;
@@ -168,14 +171,18 @@ export function s3ResumableUploadStream(options: S3ResumableUploadOptions): S3Re
 
   const start = async (): Promise<void> => {
     sdk = await import('@aws-sdk/client-s3');
-    if (options.uploadId) {
-      const parts = await listHeld(options.uploadId);
-      if (parts) {
-        uploadId = options.uploadId;
-        held = parts;
-        return;
-      }
+    if (!options.uploadId) return;
+    const parts = await listHeld(options.uploadId);
+    if (parts) {
+      uploadId = options.uploadId;
+      held = parts;
     }
+  };
+
+  /** The multipart upload, created when the first whole part is ready (a smaller object is one PUT). */
+  let creating: Promise<void> | undefined;
+  const ensureUpload = (): Promise<void> => (creating ??= uploadId ? Promise.resolve() : createUpload());
+  const createUpload = async (): Promise<void> => {
     const created = await client.send(
       new sdk.CreateMultipartUploadCommand({
         Bucket: bucket,
@@ -192,6 +199,7 @@ export function s3ResumableUploadStream(options: S3ResumableUploadOptions): S3Re
 
   /** Keeps the part S3 already holds with these bytes, or sends it. */
   const sendPart = async (partNumber: number, body: Buffer): Promise<void> => {
+    await ensureUpload();
     const md5 = createHash('md5').update(body).digest();
     const prior = held.get(partNumber);
     if (prior && prior.size === body.length && prior.etag === md5.toString('hex')) {
@@ -255,8 +263,44 @@ export function s3ResumableUploadStream(options: S3ResumableUploadOptions): S3Re
     if (failure) throw failure;
   };
 
+  /** An object smaller than one part, and no upload to resume: one PutObject. */
+  const putWhole = async (body: Buffer): Promise<S3ResumableUploadResult> => {
+    try {
+      const output = await client.send(
+        new sdk.PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: body,
+          ContentLength: body.length,
+          ContentMD5: createHash('md5').update(body).digest('base64'),
+          ContentType: options.contentType ?? 'application/zip',
+          ...(options.checksumAlgorithm ? { ChecksumAlgorithm: options.checksumAlgorithm } : {}),
+          ...(options.metadata ? { Metadata: options.metadata } : {}),
+          ...(options.ifNoneMatch ? { IfNoneMatch: options.ifNoneMatch } : {}),
+        }),
+        { abortSignal: controller.signal },
+      );
+      return {
+        bucket,
+        key,
+        etag: output.ETag,
+        ...(output.VersionId ? { versionId: output.VersionId } : {}),
+        ...(output.ChecksumSHA256 ? { checksumSHA256: output.ChecksumSHA256 } : {}),
+        ...(output.ChecksumType ? { checksumType: output.ChecksumType } : {}),
+        uploadId: '',
+        partsUploaded: 1,
+        partsReused: 0,
+        bytesUploaded: body.length,
+      };
+    } catch (error) {
+      throw typeUploadError(error, options);
+    }
+  };
+
   const complete = async (): Promise<S3ResumableUploadResult> => {
-    if (nextPart === 1 || pendingBytes > 0) enqueue(pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes));
+    const rest = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+    if (nextPart === 1 && uploadId === undefined) return putWhole(rest);
+    if (nextPart === 1 || pendingBytes > 0) enqueue(rest);
     pending = [];
     pendingBytes = 0;
     await drainTo(1);
@@ -335,11 +379,17 @@ export function s3ResumableUploadStream(options: S3ResumableUploadOptions): S3Re
       );
     },
     destroy(error, callback) {
-      // The upload stays open for a resume; only the requests of this attempt stop.
-      controller.abort();
+      // The upload stays open for a resume. When one of its own parts failed, the parts still in
+      // flight are let finish, so the resume finds them; any other end (the caller's error or
+      // destroy) stops this attempt's requests at once.
       pending = [];
       settle.reject(error ?? new CompressionError(`the upload to s3://${bucket}/${key} was destroyed before it completed`, { reason: 'WRITE_FAILED' }));
-      callback(error);
+      const siblings = error !== null && error === failure ? [...inFlight] : [];
+      if (siblings.length === 0) controller.abort();
+      void Promise.allSettled(siblings).then(() => {
+        controller.abort();
+        callback(error);
+      });
     },
   }) as S3ResumableUploadStream;
   Object.defineProperty(stream, 'uploadId', { get: () => uploadId, enumerable: true });

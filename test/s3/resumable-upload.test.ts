@@ -76,9 +76,10 @@ describe('s3ResumableUploadStream', () => {
     expect(await openUploads()).toEqual([]);
   });
 
-  it('an empty stream becomes an empty object', async () => {
-    const { result } = await upload(Buffer.alloc(0), { client: s3.client, key: 'empty.bin' });
-    expect(result?.partsUploaded).toBe(1);
+  it('an object smaller than one part (here empty) is one PutObject, with no multipart upload', async () => {
+    const { stream, result } = await upload(Buffer.alloc(0), { client: s3.client, key: 'empty.bin' });
+    expect(result).toMatchObject({ uploadId: '', partsUploaded: 1 });
+    expect(stream.uploadId).toBeUndefined();
     expect((await objectBytes('empty.bin')).length).toBe(0);
     expect(await openUploads()).toEqual([]);
   });
@@ -109,6 +110,27 @@ describe('s3ResumableUploadStream', () => {
       expect(second.result).toMatchObject({ uploadId, partsReused: 3, partsUploaded: 2, bytesUploaded: PART + 777 });
       expect(sha256(await objectBytes(key))).toBe(sha256(data));
       expect(await openUploads()).toEqual([]);
+    } finally {
+      flaky.destroy();
+      await proxy.stop();
+    }
+  });
+
+  it('a failed part lets the parts in flight beside it finish, so the resume finds them', async () => {
+    const data = randomBytes(4 * PART);
+    const key = 'models/siblings.zip';
+    const proxy = await startFaultProxy(s3.endpoint, (request) => (isUploadPart(3)(request) ? 'cut-request' : 'pass'));
+    const flaky = clientFor(proxy.endpoint);
+    try {
+      const first = await upload(data, { client: flaky, key, queueSize: 3 });
+      expect(first.error).toBeInstanceOf(CompressionError);
+      const parts = await s3.client.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: first.stream.uploadId! }));
+      const held = (parts.Parts ?? []).map((p) => p.PartNumber);
+      expect(held).toEqual(expect.arrayContaining([1, 2]));
+      expect(held).not.toContain(3);
+      const second = await upload(data, { client: s3.client, key, uploadId: first.stream.uploadId! });
+      expect(second.result?.partsReused).toBe(held.length);
+      expect(sha256(await objectBytes(key))).toBe(sha256(data));
     } finally {
       flaky.destroy();
       await proxy.stop();

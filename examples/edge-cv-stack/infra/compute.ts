@@ -111,15 +111,18 @@ export class Compute extends Construct {
       grantBucketObjects(fn, props.bucket);
     }
     const bucket = props.bucket.bucket;
-    // Packaging aborts its own failed multipart uploads, under deployments/ only (the bucket's
-    // lifecycle rule catches a timed-out run's parts). It never deletes: published artifacts are
-    // immutable, and a repeated run compares instead of replacing (docs/s3-layout.md, "Integrity").
+    // Packaging resumes a failed attempt's multipart upload (it finds the open upload and lists
+    // the parts S3 holds) and aborts the uploads it gives up on, under deployments/ only (the
+    // bucket's lifecycle rule catches a timed-out run's parts). It never deletes: published
+    // artifacts are immutable, and a repeated run compares instead of replacing
+    // (docs/s3-layout.md, "Integrity").
     this.packaging.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['s3:AbortMultipartUpload'],
+        actions: ['s3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
         resources: [bucket.arnForObjects(`${DEPLOYMENTS_PREFIX}*`)],
       }),
     );
+    this.packaging.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucketMultipartUploads'], resources: [bucket.bucketArn] }));
     // The packaging report (artifact URIs and SHA-256s per target) is one item per component
     // version in the models table: PutItem on that table only.
     this.packaging.addToRolePolicy(

@@ -1,5 +1,8 @@
 // s3rver on loopback, standing in for the models bucket: real HTTP, real S3 wire protocol, and
-// the ObjectCreated notifications S3 would send to the producer.
+// the ObjectCreated notifications S3 would send to the producer. s3rver 3.7.1's defects (keys
+// with `//`, listing order, aws-chunked bodies, no ListParts or UploadPartCopy, …) are patched at
+// start by the library's test fixes (test/support/s3rver-fixes.ts, each with its own test), so
+// the local mode behaves as S3 does where the packager relies on it (resuming an upload).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +10,7 @@ import type { S3Event } from 'aws-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { encodeS3EventKey } from '../ingest/s3-event.js';
+import { applyS3rverFixes } from '../../../../test/support/s3rver-fixes.js';
 
 /** Credentials s3rver and dynalite accept; any non-empty pair works. Not frozen: the SDK tags the object it is given. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
@@ -59,6 +63,7 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
     directory,
     configureBuckets: (options.buckets ?? []).map((name) => ({ name })),
   });
+  applyS3rverFixes(server as unknown as Parameters<typeof applyS3rverFixes>[0]); // s3rver types omit its Koa internals
   if (options.onObjectCreated) {
     const notify = options.onObjectCreated;
     server.on('event', (event: S3Event) => {

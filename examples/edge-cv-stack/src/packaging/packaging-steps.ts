@@ -5,7 +5,7 @@
 // map's ResultWriter or, under the local executor, passed inline, and writes the packaging report.
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { buildRecipe, publishRecipe } from './greengrass-recipe.js';
-import { packageTarget } from './package-target.js';
+import { packageTarget, type UploadStats } from './package-target.js';
 import { stageType } from './dda-manifest.js';
 import { PackagingEventError, parsePackagingEvent, readManifest, type PackagingDependencies, type PackagingEvent } from './packaging-run.js';
 import { readMapResults, type MapItemResult } from './map-results.js';
@@ -48,6 +48,8 @@ export interface TargetOutcome {
   componentName: string;
   /** Its ARN, when Greengrass returned one (none in local mode). */
   componentArn?: string;
+  /** Parts sent and parts kept from a failed attempt, when this run wrote the zip. */
+  upload?: UploadStats;
 }
 
 /** One row of the packaging report. */
@@ -72,6 +74,8 @@ export interface ReportRow {
   seconds?: number;
   /** The Greengrass component, when published. */
   componentName?: string;
+  /** Parts sent and parts kept from a failed attempt, when the zip was written. */
+  upload?: UploadStats;
   /** The error, when it failed. */
   error?: string;
 }
@@ -164,6 +168,7 @@ export async function packageOneTarget(item: unknown, deps: PackagingDependencie
     seconds,
     componentName: recipe.ComponentName,
     ...(arn ? { componentArn: arn } : {}),
+    ...(packaged.upload ? { upload: packaged.upload } : {}),
   };
 }
 
@@ -182,6 +187,7 @@ function rowOf(target: string, result: MapItemResult | undefined): ReportRow {
     written: o.written,
     seconds: o.seconds,
     componentName: o.componentName,
+    ...(o.upload ? { upload: o.upload } : {}),
   };
 }
 

@@ -158,9 +158,10 @@ describe('IAM', () => {
         expect(statements).toHaveLength(1);
         expect(statements[0]).toMatchObject({ Effect: 'Allow', Resource: objectsArn() });
       }
-      expect(statementsWith(service, 's3:ListBucket')).toEqual([
-        { Action: 's3:ListBucket', Effect: 'Allow', Resource: bucketArn() },
-      ]);
+      // (Packaging's statement also lists multipart uploads, on the same bucket ARN.)
+      const listing = statementsWith(service, 's3:ListBucket');
+      expect(listing).toHaveLength(1);
+      expect(listing[0]).toMatchObject({ Effect: 'Allow', Resource: bucketArn() });
       // Every S3 statement names this bucket or its objects, nothing else.
       const s3Statements = [...actionsOf(service)]
         .filter((a) => a.startsWith('s3:'))
@@ -178,7 +179,7 @@ describe('IAM', () => {
     expect([...actionsOf('producer')].sort()).toEqual([...efs, ...s3].sort());
     expect([...actionsOf('consumer')].sort()).toEqual([...efs, ...s3].sort());
     expect([...actionsOf('packaging')].sort()).toEqual(
-      [...s3, 's3:AbortMultipartUpload', 'greengrass:CreateComponentVersion', 'dynamodb:PutItem'].sort(),
+      [...s3, 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:ListBucketMultipartUploads', 'greengrass:CreateComponentVersion', 'dynamodb:PutItem'].sort(),
     );
     expect([...actionsOf('migration')].sort()).toEqual(
       [
@@ -194,11 +195,13 @@ describe('IAM', () => {
     );
   });
 
-  it('lets packaging abort uploads only under deployments/, and delete nothing (published artifacts are immutable)', () => {
+  it('lets packaging resume and abort uploads only under deployments/, and delete nothing (published artifacts are immutable)', () => {
     const objectsUnder = (prefix: string) => ({ 'Fn::Join': ['', [bucketArn(), `/${prefix}`]] });
     const statements = statementsWith('packaging', 's3:AbortMultipartUpload');
     expect(statements).toHaveLength(1);
     expect(statements[0]!.Resource).toEqual(objectsUnder('deployments/*'));
+    // Resuming an upload lists its parts under deployments/ only.
+    expect(statementsWith('packaging', 's3:ListMultipartUploadParts')[0]!.Resource).toEqual(objectsUnder('deployments/*'));
     expect(statementsWith('packaging', 's3:DeleteObject')).toEqual([]);
   });
 
