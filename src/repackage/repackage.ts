@@ -1,8 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
-import { CompressionError, ExtractionError } from '../errors/index.js';
-import type { IteratedEntry } from '../extract/entry-stream.js';
+import { CompressionError } from '../errors/index.js';
 import { resolveLimits, type ExtractionLimits } from '../extract/policy/limits.js';
 import { checkStripCount } from '../extract/policy/strip-components.js';
 import type { ArchiveEntry } from '../extract/types.js';
@@ -12,6 +11,7 @@ import type { ZipCompression } from '../zip/compression-choice.js';
 import { IncrementalZipper } from '../zip/incremental-zipper.js';
 import type { ZipOutput } from '../zip/zip-output.js';
 import { openEntries, type RepackageSource } from './open-entries.js';
+import { ZipNames } from './zip-names.js';
 
 /** A generated file added to the zip (a `manifest.json`, a recipe). */
 export interface ExtraEntry {
@@ -132,9 +132,9 @@ export async function repackage(options: RepackageOptions): Promise<RepackageRes
         if (names.claimFolder(name)) await zipper.addDirectoryEntry(name, { mode: entry.mode, mtime: entry.mtime });
         continue;
       }
-      names.claim(name);
+      const claimed = names.claim(name);
       if (entry.type === 'file') {
-        names.wrote(entry.path, name);
+        names.wrote(entry.path, claimed);
         await zipper.addStream(entry.chunks(), name, { size: entry.size, mode: entry.mode, mtime: entry.mtime });
       } else {
         await entry.skip();
@@ -189,61 +189,6 @@ function zipNameOf(entry: ArchiveEntry, options: RepackageOptions): string | nul
   if (options.filter && !options.filter(entry)) return null;
   const name = options.rename ? options.rename(entry.path, entry) : entry.path;
   return name === null ? null : name.replace(/\/+$/, '');
-}
-
-/**
- * The names already in the zip (two entries must never share one), and where each file of the
- * archive went, for hard links that name it later: its zip name, or `null` when it was left out.
- * Without `rename`, both hold the same strings, so this is the names once.
- */
-class ZipNames {
-  readonly #taken = new Set<string>();
-  readonly #files = new Map<string, string | null>();
-
-  claim(name: string): void {
-    if (this.#taken.has(name)) {
-      throw new ExtractionError(`two entries would be written to the zip as ${JSON.stringify(name)}`, {
-        reason: 'DUPLICATE_ENTRY',
-        entryPath: name,
-        suggestion: 'make rename() map each entry to a distinct name, or drop one with filter',
-      });
-    }
-    this.#taken.add(name);
-  }
-
-  /** Claims a folder name; false when the folder is already in the zip. */
-  claimFolder(name: string): boolean {
-    const key = `${name}/`;
-    if (this.#taken.has(key)) return false;
-    this.#taken.add(key);
-    return true;
-  }
-
-  wrote(archivePath: string, zipName: string): void {
-    this.#files.set(archivePath, zipName);
-  }
-
-  leftOut(archivePath: string): void {
-    this.#files.set(archivePath, null);
-  }
-
-  /**
-   * The zip name of the file a hard link names (resolved by the policy), `null` when that file
-   * was left out. A link to anything that is not a file earlier in the archive is refused, as
-   * when extracting.
-   */
-  fileFor(entry: IteratedEntry): string | null {
-    const target = entry.checked.resolvedTarget ?? '';
-    const zipName = this.#files.get(target);
-    if (zipName === undefined) {
-      throw new ExtractionError(`hard link target ${JSON.stringify(target)} is not a file earlier in this archive`, {
-        reason: 'LINK_ESCAPE',
-        entryPath: entry.path,
-        suggestion: 'a hard link can only name a regular file that comes before it in the archive',
-      });
-    }
-    return zipName;
-  }
 }
 
 /** A symlink keeps its target as the archive wrote it. */
