@@ -5,7 +5,8 @@ import { normalizeEntryPath } from './policy/normalize-entry-path.js';
 import { sanitizeMode } from './policy/sanitize-mode.js';
 import type { RawEntry } from './readers/raw-entry.js';
 import { readTarEntries } from './readers/tar-reader.js';
-import { openZip, readCentralDirectory, zipEntryKind, zipEntryName } from './readers/zip-reader.js';
+import { ZipDirectory } from './readers/zip-directory.js';
+import { openZip } from './readers/zip-reader.js';
 import { openArchive, releaseIfOwned } from './sources/open-archive.js';
 import type { ArchiveFormat, ArchiveSource, EntryType } from './types.js';
 
@@ -79,10 +80,10 @@ export async function getArchiveInfo(archive: ArchiveSource, options: { limits?:
     let zip: Awaited<ReturnType<typeof openZip>> | undefined;
     try {
       zip = await openZip(opened.source, opened.label);
-      for (const record of await readCentralDirectory(zip, limits, opened.label)) {
-        const name = zipEntryName(record);
-        const { kind, mode } = zipEntryKind(record, name);
-        const entry = describe({ name, kind, mode, size: kind === 'file' ? record.uncompressedSize : 0, mtime: record.getLastModDate() }, limits);
+      const directory = await ZipDirectory.read(zip, limits, opened.label);
+      for (let index = 0; index < directory.count; index++) {
+        const { name, kind, mode, uncompressedSize, mtime } = directory.record(index);
+        const entry = describe({ name, kind, mode, size: kind === 'file' ? uncompressedSize : 0, mtime }, limits);
         if (entry !== undefined) entries.push(entry);
       }
     } finally {

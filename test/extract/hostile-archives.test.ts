@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExtractionError, type ExtractionReason } from '../../src/errors/index.js';
 import { StreamingExtractor, type ExtractionLimits, type LinkPolicy } from '../../src/extract/index.js';
 import { MiB } from '../../src/units.js';
+import { repackage } from '../../src/repackage/index.js';
 import { buildTar, buildTarGz, buildZip, paxBody, rawTar, tarHeaderBlock, tarRecord, type TestEntry } from './support/build-archives.js';
 import { rawZip, unicodePathExtra } from './support/raw-zip.js';
 import { sha256, snapshotTree } from './support/tree.js';
@@ -194,6 +195,22 @@ describe('hostile archives', () => {
     expect(await snapshotTree(dest)).toEqual(destBefore);
     expect((await readdir(caseDir)).sort()).toEqual([`archive.${hostile.format}`, 'dest', 'sentinel']);
     expect(destBefore['preexisting.txt']?.content).toBe(sha256('was here before'));
+  });
+
+  // repackage reads small zip entries whole (one range read, one synchronous inflate) rather than
+  // through a stream: the same hostile archives get the same refusals, and no output is left.
+  it.each(CASES.filter((c) => c.format === 'zip').map((c) => [c.name, c] as const))('%s, repackaged', async (name, hostile) => {
+    const caseDir = join(root, `${name}-repackaged`);
+    await mkdir(caseDir, { recursive: true });
+    const archivePath = join(caseDir, `archive.${hostile.format}`);
+    await writeFile(archivePath, await hostile.build({ sentinel: join(caseDir, 'sentinel') }));
+    const error = await repackage({ source: archivePath, output: join(caseDir, 'out.zip'), ...(hostile.limits ? { limits: hostile.limits } : {}) }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error, `${name} should have been refused`).toBeInstanceOf(ExtractionError);
+    expect((error as ExtractionError).reason, (error as Error).message).toBe(hostile.reason);
+    expect(await readdir(caseDir)).toEqual([`archive.${hostile.format}`]);
   });
 
   it('parent-swapped-for-symlink-mid-extraction: refuses, and the rollback does not follow the swapped link', async () => {

@@ -45,6 +45,13 @@ export class RangedReader extends yauzl.RandomAccessReader {
     return this.source.createReadStream(start, end);
   }
 
+  /** Bytes `[start, end)` (fewer at the end of the source): small ranges from the read-ahead blocks. */
+  async readRange(start: number, end: number): Promise<Buffer> {
+    const clamped = Math.min(end, this.source.size);
+    if (clamped <= start) return Buffer.alloc(0);
+    return clamped - start <= READ_AHEAD ? this.cachedRange(start, clamped) : collect(this.source.createReadStream(start, clamped));
+  }
+
   private async endRecordSearch(start: number, end: number): Promise<Buffer> {
     const tail = await collect(this.source.createReadStream(end - TAIL_PROBE, end));
     // yauzl takes the last signature it finds scanning backwards; if that lies in our tail with

@@ -4,50 +4,36 @@
 // directory starts.
 import { ExtractionError } from '../../errors/index.js';
 
-/** Size of a local file header before its name and extra field (APPNOTE 4.3.7). */
-export const LOCAL_HEADER_FIXED_BYTES = 30;
-
-/** One entry's byte range in the archive. */
-export interface EntrySpan {
-  /** Entry name, for messages. */
-  name: string;
-  /** Offset of the local file header. */
-  start: number;
-  /** First byte after its data (a lower bound until the local header is read). */
-  end: number;
-}
-
 /**
- * Checks that no two spans overlap and none reaches into the central directory. Pure.
+ * Checks that no two records' bytes overlap and none reaches into the central directory, and
+ * returns, for each record, where the next one begins (an entry's exact end, known once its
+ * local header is read, must not pass it). `starts[i]` is record i's local header offset,
+ * `ends[i]` the first byte after its data (a lower bound until the local header is read). Pure.
  *
  * @example
  * ```ts
- * assertDisjointSpans([{ name: 'a', start: 0, end: 40 }, { name: 'b', start: 30, end: 80 }], 100); // throws
+ * checkLayout([0, 30], [40, 80], 100, (i) => `entry ${i}`); // throws OVERLAPPING_ENTRIES
+ * checkLayout([0, 40], [40, 80], 100, (i) => `entry ${i}`); // Float64Array [40, 100]
  * ```
  */
-export function assertDisjointSpans(spans: readonly EntrySpan[], centralDirectoryOffset: number): void {
-  const sorted = [...spans].sort((a, b) => a.start - b.start);
-  for (let i = 0; i < sorted.length; i++) {
-    const span = sorted[i] as EntrySpan;
-    const next = sorted[i + 1];
-    const limit = next === undefined ? centralDirectoryOffset : next.start;
-    if (span.end > limit) {
-      const other = next === undefined ? 'the central directory' : `entry ${JSON.stringify(next.name)}`;
-      throw new ExtractionError(`entry bytes [${span.start}, ${span.end}) overlap ${other} starting at ${limit}`, {
+export function checkLayout(starts: ArrayLike<number>, ends: ArrayLike<number>, centralDirectoryOffset: number, nameOf: (index: number) => string): Float64Array {
+  const count = starts.length;
+  const order = new Uint32Array(count);
+  for (let i = 0; i < count; i++) order[i] = i;
+  order.sort((a, b) => starts[a]! - starts[b]!);
+  const nextStarts = new Float64Array(count);
+  for (let k = 0; k < count; k++) {
+    const i = order[k]!;
+    const next = k + 1 < count ? order[k + 1]! : undefined;
+    const limit = next === undefined ? centralDirectoryOffset : starts[next]!;
+    if (ends[i]! > limit) {
+      const other = next === undefined ? 'the central directory' : `entry ${JSON.stringify(nameOf(next))}`;
+      throw new ExtractionError(`entry bytes [${starts[i]}, ${ends[i]}) overlap ${other} starting at ${limit}`, {
         reason: 'OVERLAPPING_ENTRIES',
-        entryPath: span.name,
+        entryPath: nameOf(i),
       });
     }
+    nextStarts[i] = limit;
   }
-}
-
-/**
- * For each local-header offset, where the next record begins (the next entry's local header,
- * or the central directory): an entry's exact end must not pass it.
- */
-export function nextRecordStarts(spans: readonly EntrySpan[], centralDirectoryOffset: number): Map<number, number> {
-  const starts = [...new Set(spans.map((s) => s.start))].sort((a, b) => a - b);
-  const next = new Map<number, number>();
-  starts.forEach((start, i) => next.set(start, starts[i + 1] ?? centralDirectoryOffset));
-  return next;
+  return nextStarts;
 }

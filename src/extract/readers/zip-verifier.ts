@@ -73,3 +73,24 @@ export class ZipEntryVerifier extends Transform {
     return new ExtractionError(`entry produced ${what}`, { reason: 'SIZE_MISMATCH', entryPath: this.entryPath });
   }
 }
+
+/**
+ * The same checks as {@link ZipEntryVerifier}, on an entry's whole content at once.
+ *
+ * @example
+ * ```ts
+ * checkWholeEntry(inflateRawSync(compressed), record.uncompressedSize, record.crc32, ledger, 'a.txt');
+ * ```
+ */
+export function checkWholeEntry(data: Buffer, declaredSize: number, declaredCrc: number, ledger: RatioLedger, entryPath: string): void {
+  ledger.produced += data.length;
+  if (data.length !== declaredSize) {
+    const what = data.length > declaredSize ? `more than the declared ${declaredSize} bytes` : `${data.length} bytes, declared ${declaredSize}`;
+    throw new ExtractionError(`entry produced ${what}`, { reason: 'SIZE_MISMATCH', entryPath });
+  }
+  ledger.check(entryPath);
+  const crc = crc32(data);
+  if (crc >>> 0 !== declaredCrc >>> 0) {
+    throw new ExtractionError(`CRC-32 mismatch: computed 0x${(crc >>> 0).toString(16)}, declared 0x${(declaredCrc >>> 0).toString(16)}`, { reason: 'CHECKSUM_MISMATCH', entryPath });
+  }
+}

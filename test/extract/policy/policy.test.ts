@@ -8,7 +8,7 @@ import {
   sanitizeMode,
 } from '../../../src/extract/index.js';
 import { estimateFromIsize } from '../../../src/extract/space-estimate.js';
-import { assertDisjointSpans } from '../../../src/extract/readers/zip-layout.js';
+import { checkLayout } from '../../../src/extract/readers/zip-layout.js';
 import { GiB } from '../../../src/units.js';
 
 function reasonOf(fn: () => unknown): string | undefined {
@@ -88,10 +88,16 @@ describe('estimateFromIsize', () => {
   });
 });
 
-describe('assertDisjointSpans', () => {
-  it('refuses spans that share bytes or run into the central directory', () => {
-    expect(reasonOf(() => assertDisjointSpans([{ name: 'a', start: 0, end: 40 }, { name: 'b', start: 30, end: 80 }], 100))).toBe('OVERLAPPING_ENTRIES');
-    expect(reasonOf(() => assertDisjointSpans([{ name: 'a', start: 0, end: 120 }], 100))).toBe('OVERLAPPING_ENTRIES');
-    expect(reasonOf(() => assertDisjointSpans([{ name: 'a', start: 0, end: 40 }, { name: 'b', start: 40, end: 80 }], 100))).toBeUndefined();
+describe('checkLayout', () => {
+  const name = (i: number) => ['a', 'b', 'c'][i]!;
+  it('refuses records that share bytes or run into the central directory', () => {
+    expect(reasonOf(() => checkLayout([0, 30], [40, 80], 100, name))).toBe('OVERLAPPING_ENTRIES');
+    expect(reasonOf(() => checkLayout([0], [120], 100, name))).toBe('OVERLAPPING_ENTRIES');
+    // Two records at one offset: the bomb's shape.
+    expect(reasonOf(() => checkLayout([50, 0, 50], [60, 40, 60], 100, name))).toBe('OVERLAPPING_ENTRIES');
+  });
+  it('returns where the next record starts, whatever the order of the directory', () => {
+    expect([...checkLayout([40, 0], [80, 40], 100, name)]).toEqual([100, 40]);
+    expect([...checkLayout([], [], 100, name)]).toEqual([]);
   });
 });
