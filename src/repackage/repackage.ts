@@ -33,7 +33,7 @@ export interface RepackageOptions extends OperationOptions {
   source: RepackageSource;
   /** The zip: a path (its folder is created), or any `Writable` (see `s3UploadStream`). */
   output: ZipOutput;
-  /** Replace an existing output file. Default false: an existing file is refused with `OUTPUT_EXISTS` and left untouched. */
+  /** Replace an existing output file, only once the new zip is whole (a failed run leaves it as it was; the output may even be the source). Default false: an existing file is refused with `OUTPUT_EXISTS` and left untouched. */
   overwrite?: boolean;
   /** Leading folders removed from every entry's name before `filter` and `rename`, as `tar --strip-components`. Default 0. */
   stripComponents?: number;

@@ -1,10 +1,13 @@
 // Where a zip's bytes go: a file path (its folder created, an existing file refused unless
 // overwrite is set, the file removed on failure) or any Writable. Bytes are hashed on the way
-// out, so an artifact's digest never needs a second read.
-import { createHash } from 'node:crypto';
+// out, so an artifact's digest never needs a second read. An existing file being overwritten
+// is replaced only once the new zip is whole (written beside it, then renamed over it): a
+// failed run leaves it as it was, and repackaging a zip onto itself does not truncate the
+// source it is reading.
+import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, WriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { CompressionError, InsufficientStorageError, isStorageError } from '../errors/index.js';
 import { isDiskFullError, readDiskSpace, type DiskSpace } from '../storage/disk-space.js';
@@ -14,7 +17,7 @@ export type ZipOutput = string | Writable;
 
 /** How a {@link ZipSink} is opened. */
 export interface ZipSinkOptions {
-  /** Replace an existing output file. Default false: an existing file is refused with `OUTPUT_EXISTS`. */
+  /** Replace an existing output file, once the new one is whole. Default false: an existing file is refused with `OUTPUT_EXISTS`. */
   overwrite?: boolean;
   /** Bytes the zip is expected to take, when known: quoted as what was needed if the disk fills. */
   expectedBytes?: number;
@@ -53,6 +56,8 @@ export interface ZipSink {
  */
 export function openZipSink(output: ZipOutput, options: ZipSinkOptions): ZipSink {
   const path = typeof output === 'string' ? resolve(output) : undefined;
+  // Overwriting: the bytes go to a new file beside the target, renamed over it at the end.
+  const writePath = path !== undefined && options.overwrite ? join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`) : path;
   // A file stream handed in still says which disk it writes to; measure that one, not the cwd's.
   const diskPath = path ?? (output instanceof WriteStream && typeof output.path === 'string' ? resolve(output.path) : undefined);
   const hash = createHash('sha256');
@@ -102,7 +107,7 @@ export function openZipSink(output: ZipOutput, options: ZipSinkOptions): ZipSink
     if (diskPath !== undefined) diskAtStart = await readDiskSpace(dirname(diskPath)).catch(() => undefined);
     if (path === undefined) return;
     createdFolder = await mkdir(dirname(path), { recursive: true });
-    const file = createWriteStream(path, { flags: options.overwrite ? 'w' : 'wx' });
+    const file = createWriteStream(writePath!, { flags: 'wx' });
     await new Promise<void>((resolve, reject) => {
       file.once('ready', () => resolve());
       file.once('error', reject);
@@ -119,7 +124,16 @@ export function openZipSink(output: ZipOutput, options: ZipSinkOptions): ZipSink
         const stream = out!;
         // A file is done when its descriptor is closed; a plain Writable when it has finished
         // (an S3 upload stream finishes only once the upload is complete).
-        if (path !== undefined) stream.once('close', () => (stream.writableFinished && !failed ? resolve() : undefined));
+        if (path !== undefined) {
+          stream.once('close', () => {
+            if (!stream.writableFinished || failed) return;
+            if (writePath === path) return resolve();
+            rename(writePath!, path).then(resolve, (error: unknown) => {
+              fail(error);
+              reject(error as Error);
+            });
+          });
+        }
         else stream.once('finish', () => resolve());
         stream.once('error', reject);
       }),
@@ -166,7 +180,7 @@ export function openZipSink(output: ZipOutput, options: ZipSinkOptions): ZipSink
       if (path === undefined) return;
       if (stream && !stream.closed) await new Promise<void>((resolve) => stream.once('close', () => resolve()));
       // Only a file this sink created is removed: an existing file refused by 'wx' stays as it was.
-      if (stream) await rm(path, { force: true }).catch(() => undefined);
+      if (stream) await rm(writePath!, { force: true }).catch(() => undefined);
       if (createdFolder !== undefined) await rm(createdFolder, { recursive: true, force: true }).catch(() => undefined);
     },
   };

@@ -23,7 +23,7 @@ export interface IncrementalZipperOptions extends OperationOptions {
   deterministic?: boolean;
   /** Writes the ZIP64 end records even when not needed (for testing readers). ZIP64 is used automatically when needed. */
   forceZip64?: boolean;
-  /** Replaces an existing output file. Default false: an existing file is refused with `OUTPUT_EXISTS` and left as it was. */
+  /** Replaces an existing output file, only once the new zip is whole (written beside it, then renamed over it: a failed run leaves it as it was). Default false: an existing file is refused with `OUTPUT_EXISTS` and left as it was. */
   overwrite?: boolean;
   /** The memory watch: above a soft limit, intake waits for the output to drain. */
   memory?: MemoryGovernorOptions;

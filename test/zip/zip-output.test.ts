@@ -1,7 +1,7 @@
 // Where a zip goes: an existing file is refused and kept, the output's folder is made (and removed
 // again on failure), and a full disk gives the true figures, measured on the output's own disk.
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -40,6 +40,37 @@ describe('zip output file', () => {
     writeFileSync(out, 'old');
     await zipOne(out, { overwrite: true });
     expect((await readZip(out)).entries.map((e) => e.data.toString())).toEqual(['new']);
+  });
+
+  it('with overwrite, keeps the existing file until the new zip is whole: a failed run leaves it as it was', async () => {
+    const folder = join(work, 'overwrite-fails');
+    const out = join(folder, 'model.zip');
+    await zipOne(out);
+    const before = readFileSync(out);
+    const zipper = new IncrementalZipper(out, { overwrite: true });
+    await zipper.addBuffer(randomBytes(300_000), 'first.bin');
+    const broken = new Readable({
+      read() {
+        this.destroy(new Error('source broke'));
+      },
+    });
+    expect(await zipper.addStream(broken, 'x.bin').catch((e: unknown) => e)).toBeInstanceOf(CompressionError);
+    expect(readFileSync(out).equals(before)).toBe(true);
+    // Nothing else is left beside it (the new zip was written to a file next to it, now removed).
+    expect(readdirSync(folder)).toEqual(['model.zip']);
+  });
+
+  it('with overwrite, repackages a zip onto itself: the source is read whole before it is replaced', async () => {
+    const out = join(work, 'self.zip');
+    const zipper = new IncrementalZipper(out);
+    for (let i = 0; i < 50; i++) await zipper.addBuffer(randomBytes(40_000), `shard-${i}.bin`);
+    await zipper.finalize();
+    const before = await readZip(out);
+    const result = await repackage({ source: out, output: out, overwrite: true, rename: (path) => `jetson/${path}` });
+    expect(result.entries).toBe(50);
+    const after = await readZip(out);
+    expect(after.entries.map((e) => e.name)).toEqual(before.entries.map((e) => `jetson/${e.name}`));
+    expect(after.entries.map((e) => e.data)).toEqual(before.entries.map((e) => e.data));
   });
 
   it('creates the output folder, and removes what it created when the zip fails', async () => {
