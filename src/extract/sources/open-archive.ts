@@ -116,6 +116,45 @@ function openTarStream(format: ArchiveFormat, chunks: AsyncIterator<Buffer>, lim
   return { format: 'tar', reader: new ChunkByteReader(counted), compressedBytes: () => counter.bytes, archiveBytes, label };
 }
 
+/** The first reads of a gzip: small, so a bomb at the start is judged early (see {@link readAheadBytes}). */
+const FIRST_READ_BYTES = 64 * 1024;
+/** The largest read: zlib's cost is per write, and 64 KiB reads made a 1 GiB gunzip 1.35x slower than 1 MiB ones. */
+const LARGEST_READ_BYTES = 1024 * 1024;
+
+/**
+ * How much to read next when `consumed` compressed bytes have been read. The ratio check counts
+ * compressed bytes read, so the read-ahead times the ratio is what a bomb could inflate before it
+ * is judged. Reads start at 64 KiB (a bomb in the first megabytes is caught after about 130 MiB at
+ * 1,000:1) and grow to a sixteenth of what was read, up to 1 MiB: by then the ratio already allows
+ * sixteen times that read, so a larger read lets a bomb go at most a sixteenth further.
+ *
+ * @example
+ * ```ts
+ * readAheadBytes(0); // 65536
+ * readAheadBytes(64 * 1024 * 1024); // 1048576
+ * ```
+ */
+export function readAheadBytes(consumed: number): number {
+  return Math.min(LARGEST_READ_BYTES, Math.max(FIRST_READ_BYTES, Math.floor(consumed / 16)));
+}
+
+/** A local file's bytes in reads sized by {@link readAheadBytes}; the handle is closed when the iteration ends, however it ends. */
+async function* growingReads(handle: FileHandle): AsyncGenerator<Buffer, void, undefined> {
+  let position = 0;
+  try {
+    for (;;) {
+      const length = readAheadBytes(position);
+      const buffer = Buffer.allocUnsafe(length);
+      const { bytesRead } = await handle.read(buffer, 0, length, position);
+      if (bytesRead === 0) return;
+      position += bytesRead;
+      yield bytesRead === length ? buffer : buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
 /**
  * Opens an archive for reading: detects the format from its first bytes and sets up the
  * matching byte source. The caller closes what it gets (the reader's `close()`).
@@ -136,11 +175,7 @@ export async function openArchive(archive: ArchiveSource, limits: ExtractionLimi
         const reader = new FileByteReader(handle, size);
         return { format, reader, compressedBytes: () => reader.position, archiveBytes: size, label };
       }
-      // Small reads for gzip: the ratio check counts compressed bytes read, so the read-ahead
-      // (this 64 KiB plus zlib's 64 KiB input buffer) times the ratio is what a bomb could
-      // inflate before it is judged: about 130 MiB at 1,000:1.
-      const stream = handle.createReadStream({ highWaterMark: 64 * 1024, autoClose: true });
-      return openTarStream(format, stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>, limits, label, size);
+      return openTarStream(format, growingReads(handle), limits, label, size);
     } catch (error) {
       await handle.close().catch(() => undefined);
       throw error;
