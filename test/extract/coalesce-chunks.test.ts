@@ -52,6 +52,29 @@ describe('ChunkCoalescer', () => {
     source.destroy();
   });
 
+  it('keeps gathering past the turn while the next stage is busy, up to the target, and hands on once it is idle', async () => {
+    let busy = true;
+    const coalescer = new ChunkCoalescer({ targetBytes: () => 512 * 1024, nextStageIdle: () => !busy });
+    const out: Buffer[] = [];
+    coalescer.on('data', (chunk: Buffer) => out.push(chunk));
+    const turn = () => new Promise((resolve) => setTimeout(resolve, 5));
+    for (let i = 0; i < 4; i++) {
+      coalescer.write(Buffer.alloc(64 * 1024, i));
+      await turn();
+    }
+    expect(out).toHaveLength(0); // 256 KiB gathered over four turns: the next stage was busy
+    busy = false;
+    await turn();
+    expect(out.map((chunk) => chunk.length)).toEqual([256 * 1024]);
+    expect([out[0]![0], out[0]![64 * 1024], out[0]![3 * 64 * 1024]]).toEqual([0, 1, 3]);
+    // Busy or not, the target is a cap: eight more 64 KiB chunks leave as one of 512 KiB.
+    busy = true;
+    for (let i = 0; i < 8; i++) coalescer.write(Buffer.alloc(64 * 1024));
+    await turn();
+    expect(out.map((chunk) => chunk.length)).toEqual([256 * 1024, 512 * 1024]);
+    coalescer.destroy();
+  });
+
   it('feeds gunzip the same bytes whatever the chunking', async () => {
     const plain = Buffer.concat([randomBytes(50_000), Buffer.alloc(200_000)]);
     const gz = gzipSync(plain);

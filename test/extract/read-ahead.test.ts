@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExtractionError } from '../../src/errors/index.js';
 import { StreamingExtractor } from '../../src/extract/index.js';
-import { readAheadBytes } from '../../src/extract/sources/open-archive.js';
+import { readAheadBytes } from '../../src/extract/sources/gunzip.js';
 import { MiB } from '../../src/units.js';
 import { buildTar } from './support/build-archives.js';
 

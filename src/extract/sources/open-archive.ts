@@ -8,7 +8,7 @@ import { DETECT_BYTES, detectFormat } from '../detect-format.js';
 import type { ExtractionLimits } from '../policy/limits.js';
 import { ChunkByteReader, FileByteReader, type ByteReader } from '../readers/byte-reader.js';
 import type { ArchiveFormat, ArchiveSource, RandomAccessSource } from '../types.js';
-import { checkedGunzip, ByteCounter } from './gunzip.js';
+import { checkedGunzip, ByteCounter, readAheadBytes } from './gunzip.js';
 import { readFileRange, readSourceRange } from './read-range.js';
 import { openArchiveFile } from './open-archive-file.js';
 
@@ -114,28 +114,6 @@ function openTarStream(format: ArchiveFormat, chunks: AsyncIterator<Buffer>, lim
     return: async () => (await chunks.return?.()) ?? { done: true, value: undefined },
   };
   return { format: 'tar', reader: new ChunkByteReader(counted), compressedBytes: () => counter.bytes, archiveBytes, label };
-}
-
-/** The first reads of a gzip: small, so a bomb at the start is judged early (see {@link readAheadBytes}). */
-const FIRST_READ_BYTES = 64 * 1024;
-/** The largest read: zlib's cost is per write, and 64 KiB reads made a 1 GiB gunzip 1.35x slower than 1 MiB ones. */
-const LARGEST_READ_BYTES = 1024 * 1024;
-
-/**
- * How much to read next when `consumed` compressed bytes have been read. The ratio check counts
- * compressed bytes read, so the read-ahead times the ratio is what a bomb could inflate before it
- * is judged. Reads start at 64 KiB (a bomb in the first megabytes is caught after about 130 MiB at
- * 1,000:1) and grow to a sixteenth of what was read, up to 1 MiB: by then the ratio already allows
- * sixteen times that read, so a larger read lets a bomb go at most a sixteenth further.
- *
- * @example
- * ```ts
- * readAheadBytes(0); // 65536
- * readAheadBytes(64 * 1024 * 1024); // 1048576
- * ```
- */
-export function readAheadBytes(consumed: number): number {
-  return Math.min(LARGEST_READ_BYTES, Math.max(FIRST_READ_BYTES, Math.floor(consumed / 16)));
 }
 
 /** A local file's bytes in reads sized by {@link readAheadBytes}; the handle is closed when the iteration ends, however it ends. */
