@@ -73,6 +73,9 @@ const cases = {
 
 const run = cases[name];
 if (!run) throw new Error(`unknown case ${name}; known: ${Object.keys(cases).join(', ')}`);
+// A run that was killed leaves its output behind; it must not make the next one fail.
+await rm(out, { force: true });
+await rm(extracted, { recursive: true, force: true });
 try {
   const started = performance.now();
   await run();

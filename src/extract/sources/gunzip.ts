@@ -58,15 +58,16 @@ export interface CheckedGunzip {
  */
 export function checkedGunzip(source: Readable, maxRatio: number): CheckedGunzip {
   const counter = new ByteCounter();
-  // A 4 MiB buffer lets zlib (on the thread pool) decompress ahead while this thread works:
-  // bounded memory, but decompression and the rest overlap as GNU tar's separate gzip does. With
-  // 1 MiB, zlib stalled whenever this thread deflated a segment or hashed the output; 4 MiB, a
-  // 1 MiB input queue and 256 KiB output chunks took the 1 GiB model from about 7.4 s to 6.9
-  // (more gave nothing more). The input side stays at one read: the ratio is judged against
-  // compressed bytes read, so little may be read ahead of what has been decompressed.
+  // A 1 MiB buffer lets zlib (on the thread pool) decompress ahead while this thread works:
+  // bounded memory, but decompression and the rest overlap as GNU tar's separate gzip does.
+  // Tried and dropped: 4 MiB, a 1 MiB input queue and 256 KiB chunks gained about 7% on the
+  // 1 GiB model but cost 10 to 30 MiB of peak RSS on other shapes (16 to 256 KiB files: 107 to
+  // 138 MiB), over the 128 MiB aim (docs/performance.md, "Memory"). The input side
+  // stays small: the ratio is judged against compressed bytes read, so little may be read ahead
+  // of what has been decompressed.
   // (zlib passes stream options through to its Transform; @types/node only lists zlib's own.)
-  const streamOptions = { readableHighWaterMark: 4 * 1024 * 1024, writableHighWaterMark: 1024 * 1024 } as ZlibOptions;
-  const gunzip = createGunzip({ chunkSize: 256 * 1024, ...streamOptions });
+  const streamOptions = { readableHighWaterMark: 1024 * 1024, writableHighWaterMark: 64 * 1024 } as ZlibOptions;
+  const gunzip = createGunzip({ chunkSize: 128 * 1024, ...streamOptions });
   // pipeline owns the error handling: a failure anywhere destroys every stage, and the
   // iterator below rethrows it. The promise is observed so nothing is ever unhandled.
   // Tiny source chunks are gathered first: zlib's cost is per write, not per byte.
