@@ -69,6 +69,13 @@ module.exports = {
       from: { path: '^src/observe/' },
       to: { path: '^src/(storage|extract|zip|repackage|s3|cleanup|retry|cli)/' },
     },
+    {
+      name: 'compact-is-a-leaf',
+      severity: 'error',
+      comment: 'The compact collections (string tables) are plain data structures: they depend on nothing else of ours.',
+      from: { path: '^src/compact/' },
+      to: { path: '^src/(?!compact/)' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -29,11 +29,13 @@ const hasUnzip = (() => {
     return false;
   }
 })();
-const CASES = [...(hasUnzip ? ['unzip-test'] : []), 'yauzl-read', 'ours-entries', 'ours-repackage'];
+const CASES = [...(hasUnzip ? ['unzip-test', 'unzip-extract'] : []), 'yauzl-read', 'ours-entries', 'ours-extract', 'ours-repackage'];
 const DESCRIPTIONS: Record<string, string> = {
   'unzip-test': '`unzip -tqq` (inflate and check every entry)',
   'yauzl-read': 'yauzl: every entry inflated to nowhere',
   'ours-entries': '`entries()`: every body read (checked) to nowhere',
+  'unzip-extract': '`unzip -q` to a folder',
+  'ours-extract': '`extractStreaming` to a folder (default concurrency)',
   'ours-repackage': '`repackage` zip to zip, deflateWorkers 1',
 };
 
@@ -56,7 +58,12 @@ for (const archive of archives) {
   for (let round = 0; round < runs; round++) {
     const measured: Record<string, Measured> = {};
     for (const name of CASES) {
-      measured[name] = name === 'unzip-test' ? await measure('unzip', ['-tqq', archive.path]) : await measure(process.execPath, ['bench/lib/zip-source-cases.mjs', name, archive.path, work]);
+      const extracted = join(work, 'extracted');
+      rmSync(extracted, { recursive: true, force: true });
+      if (name === 'unzip-test') measured[name] = await measure('unzip', ['-tqq', archive.path]);
+      else if (name === 'unzip-extract') measured[name] = await measure('unzip', ['-q', archive.path, '-d', extracted]);
+      else measured[name] = await measure(process.execPath, ['bench/lib/zip-source-cases.mjs', name, archive.path, work]);
+      rmSync(extracted, { recursive: true, force: true });
       console.error(`${archive.name} round ${round + 1}: ${name} ${(measured[name]!.ms / 1000).toFixed(2)} s, ${((measured[name]!.peakRssBytes ?? 0) / MiB).toFixed(0)} MiB`);
     }
     rounds.push(measured);

@@ -33,6 +33,8 @@ const cases = {
       if (entry.type === 'file') await pipeline(entry.body, nowhere());
     }
   },
+  // The extractor, as a user calls it: every file written under work/extracted.
+  'ours-extract': () => new library.StreamingExtractor({ limits }).extractStreaming(archive, join(work, 'extracted')),
   // zip in, zip out: small entries read whole (one range read, one inflate), then re-deflated.
   'ours-repackage': () => library.repackage({ source: archive, output: join(work, 'repackaged.zip'), overwrite: true, deflateWorkers: 1, limits }),
 };

@@ -61,6 +61,9 @@ function describe(raw: Pick<RawEntry, 'name' | 'kind' | 'size' | 'mode' | 'mtime
   };
 }
 
+/** The totals of a listing, without its entries. */
+export type ArchiveTotals = Omit<ArchiveInfo, 'entries'>;
+
 /**
  * Lists an archive without writing anything. Names pass the same policy as extraction (a
  * hostile name fails the listing with the same reason); link targets are listed, not judged.
@@ -72,10 +75,32 @@ function describe(raw: Pick<RawEntry, 'name' | 'kind' | 'size' | 'mode' | 'mtime
  * ```
  */
 export async function getArchiveInfo(archive: ArchiveSource, options: { limits?: Partial<ExtractionLimits>; signal?: AbortSignal } = {}): Promise<ArchiveInfo> {
+  const entries: ArchiveInfoEntry[] = [];
+  const totals = await visitArchiveEntries(archive, options, (entry) => entries.push(entry));
+  return { format: totals.format, entries, entryCount: totals.entryCount, totalBytes: totals.totalBytes, exact: true, ...(totals.compressedBytes === undefined ? {} : { compressedBytes: totals.compressedBytes }) };
+}
+
+/**
+ * {@link getArchiveInfo} that hands each entry to `visit` instead of keeping it: the space
+ * estimate of a zip of 100,000 entries held a listing of 100,000 objects (about 30 MB of heap) only
+ * to add up their sizes (docs/performance.md, "Memory").
+ */
+export async function visitArchiveEntries(
+  archive: ArchiveSource,
+  options: { limits?: Partial<ExtractionLimits>; signal?: AbortSignal },
+  visit: (entry: ArchiveInfoEntry) => void,
+): Promise<ArchiveTotals> {
   const limits = resolveLimits(options.limits);
   throwIfAborted(options.signal);
   const opened = await openArchive(archive, limits);
-  const entries: ArchiveInfoEntry[] = [];
+  let entryCount = 0;
+  let totalBytes = 0;
+  const add = (entry: ArchiveInfoEntry | undefined): void => {
+    if (entry === undefined) return;
+    entryCount++;
+    totalBytes += entry.size;
+    visit(entry);
+  };
   if (opened.format === 'zip') {
     let zip: Awaited<ReturnType<typeof openZip>> | undefined;
     try {
@@ -83,31 +108,19 @@ export async function getArchiveInfo(archive: ArchiveSource, options: { limits?:
       const directory = await ZipDirectory.read(zip, limits, opened.label);
       for (let index = 0; index < directory.count; index++) {
         const { name, kind, mode, uncompressedSize, mtime } = directory.record(index);
-        const entry = describe({ name, kind, mode, size: kind === 'file' ? uncompressedSize : 0, mtime }, limits);
-        if (entry !== undefined) entries.push(entry);
+        add(describe({ name, kind, mode, size: kind === 'file' ? uncompressedSize : 0, mtime }, limits));
       }
     } finally {
       zip?.close();
       await releaseIfOwned(opened.source);
     }
-    return summarize('zip', entries, opened.source.size);
+    return { format: 'zip', entryCount, totalBytes, exact: true, compressedBytes: opened.source.size };
   }
   for await (const raw of readTarEntries(opened.reader, limits)) {
     throwIfAborted(options.signal, raw.name);
-    const entry = describe(raw, limits);
-    if (entry !== undefined) entries.push(entry);
-    assertWithinLimit('maxEntries', entries.length, limits.maxEntries, raw.name);
+    add(describe(raw, limits));
+    assertWithinLimit('maxEntries', entryCount, limits.maxEntries, raw.name);
   }
-  return summarize(opened.format, entries, opened.archiveBytes ?? opened.compressedBytes());
-}
-
-function summarize(format: ArchiveFormat, entries: ArchiveInfoEntry[], compressedBytes: number | undefined): ArchiveInfo {
-  return {
-    format,
-    entries,
-    entryCount: entries.length,
-    totalBytes: entries.reduce((sum, e) => sum + e.size, 0),
-    exact: true,
-    ...(compressedBytes === undefined ? {} : { compressedBytes }),
-  };
+  const compressedBytes = opened.archiveBytes ?? opened.compressedBytes();
+  return { format: opened.format, entryCount, totalBytes, exact: true, ...(compressedBytes === undefined ? {} : { compressedBytes }) };
 }

@@ -3,7 +3,7 @@
 // gzip's trailer.
 import { openArchiveFile } from './sources/open-archive-file.js';
 import { GiB } from '../units.js';
-import { getArchiveInfo, type ArchiveInfoEntry } from './archive-info.js';
+import { visitArchiveEntries, type ArchiveInfoEntry } from './archive-info.js';
 import { DETECT_BYTES, detectFormat } from './detect-format.js';
 import { resolveLimits, type ExtractionLimits } from './policy/limits.js';
 import { isRandomAccessSource } from './sources/open-archive.js';
@@ -94,13 +94,14 @@ export async function estimateArchiveSpace(archive: ArchiveSource, options: { li
 }
 
 /**
- * {@link estimateArchiveSpace}, plus the listing when one was read on the way (zip, plain tar),
- * so a selective extraction can total what it keeps without reading the directory twice.
+ * {@link estimateArchiveSpace}, plus, when a listing is read on the way (zip, plain tar) and
+ * `keep` is given, the bytes of the files `keep` accepts: a selective extraction totals what it
+ * keeps without reading the directory twice, and without holding the listing.
  */
 export async function estimateWithListing(
   archive: ArchiveSource,
-  options: { limits?: Partial<ExtractionLimits> } = {},
-): Promise<{ estimate: SpaceEstimate; entries?: ArchiveInfoEntry[] }> {
+  options: { limits?: Partial<ExtractionLimits>; keep?: (entry: ArchiveInfoEntry) => boolean } = {},
+): Promise<{ estimate: SpaceEstimate; keptBytes?: number }> {
   const limits = resolveLimits(options.limits);
   if (typeof archive === 'string' || isRandomAccessSource(archive)) {
     const { head, tail, size } = await readTail(archive, 4);
@@ -121,8 +122,13 @@ export async function estimateWithListing(
       return { estimate };
     }
   }
-  const info = await getArchiveInfo(archive, { limits });
-  const diskBytes = info.entries.reduce((sum, e) => sum + Math.ceil(e.size / DISK_BLOCK_BYTES) * DISK_BLOCK_BYTES + (e.size === 0 ? DISK_BLOCK_BYTES : 0), 0);
+  let diskBytes = 0;
+  let keptBytes = 0;
+  const keep = options.keep;
+  const info = await visitArchiveEntries(archive, { limits }, (entry) => {
+    diskBytes += Math.ceil(entry.size / DISK_BLOCK_BYTES) * DISK_BLOCK_BYTES + (entry.size === 0 ? DISK_BLOCK_BYTES : 0);
+    if (keep !== undefined && keep(entry)) keptBytes += entry.size;
+  });
   const estimate: SpaceEstimate = {
     bytes: info.totalBytes,
     exact: true,
@@ -131,5 +137,5 @@ export async function estimateWithListing(
     diskBytes,
     note: info.format === 'zip' ? 'from the zip central directory' : 'from the tar headers (bodies skipped)',
   };
-  return { estimate, entries: info.entries };
+  return keep === undefined ? { estimate } : { estimate, keptBytes };
 }

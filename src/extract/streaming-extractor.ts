@@ -146,15 +146,13 @@ export class StreamingExtractor {
     let expectedEntries: number | undefined;
     // Only sources that can be read twice are estimated up front; a stream is checked as it goes.
     if (limits.maxTotalBytes === 'free-space' && (typeof archive === 'string' || isRandomAccessSource(archive))) {
-      const { estimate, entries } = await estimateWithListing(archive, { limits });
+      const filter = options.filter;
+      const { estimate, keptBytes } = await estimateWithListing(archive, { limits, ...(filter === undefined ? {} : { keep: (entry) => filter(asInfoEntry(entry)) }) });
       expectedEntries = estimate.entries;
       // With a filter, only a listing (zip, plain tar) says in advance how much will be kept;
       // for a tar.gz the per-entry and running checks do the work.
-      if (options.filter === undefined) expectedBytes = estimate.diskBytes ?? estimate.bytes;
-      else if (entries !== undefined) {
-        const filter = options.filter;
-        expectedBytes = entries.filter((e) => filter(asInfoEntry(e))).reduce((sum, e) => sum + e.size, 0);
-      }
+      if (filter === undefined) expectedBytes = estimate.diskBytes ?? estimate.bytes;
+      else if (keptBytes !== undefined) expectedBytes = keptBytes;
     }
     return extractToDirectory(archive, destDir, {
       limits,

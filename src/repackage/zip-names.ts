@@ -4,7 +4,7 @@
 // (string-table.ts says why that matters for memory).
 import { ExtractionError } from '../errors/index.js';
 import type { IteratedEntry } from '../extract/entry-stream.js';
-import { StringTable } from './string-table.js';
+import { StringTable } from '../compact/string-table.js';
 
 /** In #files: the file was left out of the zip. */
 const LEFT_OUT = -1;

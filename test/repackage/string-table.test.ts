@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ExtractionError } from '../../src/errors/index.js';
 import type { IteratedEntry } from '../../src/extract/entry-stream.js';
-import { StringTable } from '../../src/repackage/string-table.js';
+import { StringTable } from '../../src/compact/string-table.js';
 import { ZipNames } from '../../src/repackage/zip-names.js';
 
 const linkTo = (target: string) => ({ path: 'link', checked: { resolvedTarget: target } }) as unknown as IteratedEntry;

@@ -16,6 +16,7 @@ import type { ExtractionLimits } from '../policy/limits.js';
 import type { ArchiveEntry, ArchiveSource } from '../types.js';
 import { ConcurrentWrites } from './concurrent-writes.js';
 import { CreatedPaths } from './created-paths.js';
+import { PathSet } from '../../compact/path-set.js';
 import { applyFolderMetadata, createDirectory, createFileExclusive, createHardlink, createSymlink, prepareParents, targetPath, type WriteTarget } from './safe-create.js';
 import { SpaceGuard } from './space-guard.js';
 import { diskStorage, type ExtractorStorage } from './storage-like.js';
@@ -189,10 +190,11 @@ export async function extractToDirectory(archive: ArchiveSource, destDir: string
       created.add(destination, 'tree');
     }
     const target: WriteTarget = { root: await realpath(writeRoot), created, checkedFolders: new Set() };
-    const extractedFiles = new Set<string>();
+    // Compact sets: one member a file, so 100,000 files must not mean 100,000 heap strings.
+    const extractedFiles = new PathSet();
     // Files of this archive that are not on disk because the caller said so (filtered out, or
     // removed by the cleanup callback): a hard link to one is skipped, not taken for an escape.
-    const releasedFiles = new Set<string>();
+    const releasedFiles = new PathSet();
     const folderTimes: Array<{ path: string; mode: number; mtime: Date }> = [];
     for await (const entry of iterateEntries(archive, { limits: options.limits, links: options.links, ...(options.stripComponents ? { stripComponents: options.stripComponents } : {}), ...(options.signal ? { signal: options.signal } : {}) })) {
       result.entries++;

@@ -176,7 +176,7 @@ export async function createSymlink(target: WriteTarget, path: string, entryPath
 }
 
 /** Creates a hard link to a regular file this call extracted (never to anything else). */
-export async function createHardlink(target: WriteTarget, path: string, entryPath: string, resolved: string, extractedFiles: ReadonlySet<string>): Promise<void> {
+export async function createHardlink(target: WriteTarget, path: string, entryPath: string, resolved: string, extractedFiles: { has(path: string): boolean }): Promise<void> {
   const existing = targetPath(target, resolved);
   if (existing === path) {
     // Replacing the target would delete the only copy before linking to it.

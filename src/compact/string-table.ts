@@ -1,6 +1,7 @@
 // A set of strings, each with a number, kept in a few flat buffers instead of one JS string and
 // one hash-table slot per member. repackage remembers every name it wrote (to refuse duplicates
-// and to resolve hard links), so with 100,000 entries a Set and a Map of strings held about 11 MB
+// and to resolve hard links) and the extractor every path it created (to remove exactly those on
+// failure), so with 100,000 entries a Set and a Map of strings held about 11 MB
 // of long-lived JS objects; those survive every young-generation GC, so V8 grew both its young
 // and its old generation for them, and peak RSS rose with the entry count (docs/performance.md,
 // "Memory"). Here a member costs its UTF-8 bytes plus 24 bytes, in slabs and typed arrays
