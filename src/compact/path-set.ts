@@ -28,7 +28,7 @@ export class PathSet {
 
   /** Adds `path` (again, if it was deleted). */
   add(path: string): void {
-    if (this.#table.add(path, PRESENT) === -1) this.#table.setValue(this.#table.indexOf(path), PRESENT);
+    this.#table.set(path, PRESENT);
   }
 
   /** Removes `path`; nothing happens when it is not a member. */

@@ -66,6 +66,15 @@ export class StringTable {
     return added;
   }
 
+  /** Adds `text` with `value`, or sets the value of `text` when it is a member; returns its index. */
+  set(text: string, value: number): number {
+    const added = this.add(text, value);
+    if (added !== -1) return added;
+    const index = this.indexOf(text);
+    this.#values[index] = value;
+    return index;
+  }
+
   /** Member `index` as a string. */
   at(index: number): string {
     const { slab, offset } = this.#where(index);

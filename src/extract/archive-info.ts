@@ -5,6 +5,7 @@ import { normalizeEntryPath } from './policy/normalize-entry-path.js';
 import { sanitizeMode } from './policy/sanitize-mode.js';
 import type { RawEntry } from './readers/raw-entry.js';
 import { readTarEntries } from './readers/tar-reader.js';
+import { RangedReader } from './readers/ranged-reader.js';
 import { ZipDirectory } from './readers/zip-directory.js';
 import { openZip } from './readers/zip-reader.js';
 import { openArchive, releaseIfOwned } from './sources/open-archive.js';
@@ -77,7 +78,7 @@ export type ArchiveTotals = Omit<ArchiveInfo, 'entries'>;
 export async function getArchiveInfo(archive: ArchiveSource, options: { limits?: Partial<ExtractionLimits>; signal?: AbortSignal } = {}): Promise<ArchiveInfo> {
   const entries: ArchiveInfoEntry[] = [];
   const totals = await visitArchiveEntries(archive, options, (entry) => entries.push(entry));
-  return { format: totals.format, entries, entryCount: totals.entryCount, totalBytes: totals.totalBytes, exact: true, ...(totals.compressedBytes === undefined ? {} : { compressedBytes: totals.compressedBytes }) };
+  return { ...totals, entries };
 }
 
 /**
@@ -104,8 +105,9 @@ export async function visitArchiveEntries(
   if (opened.format === 'zip') {
     let zip: Awaited<ReturnType<typeof openZip>> | undefined;
     try {
-      zip = await openZip(opened.source, opened.label);
-      const directory = await ZipDirectory.read(zip, limits, opened.label);
+      const reader = new RangedReader(opened.source);
+      zip = await openZip(opened.source, opened.label, reader);
+      const directory = await ZipDirectory.read(zip, reader, limits, opened.label);
       for (let index = 0; index < directory.count; index++) {
         const { name, kind, mode, uncompressedSize, mtime } = directory.record(index);
         add(describe({ name, kind, mode, size: kind === 'file' ? uncompressedSize : 0, mtime }, limits));

@@ -151,8 +151,7 @@ export class StreamingExtractor {
       expectedEntries = estimate.entries;
       // With a filter, only a listing (zip, plain tar) says in advance how much will be kept;
       // for a tar.gz the per-entry and running checks do the work.
-      if (filter === undefined) expectedBytes = estimate.diskBytes ?? estimate.bytes;
-      else if (keptBytes !== undefined) expectedBytes = keptBytes;
+      expectedBytes = filter === undefined ? (estimate.diskBytes ?? estimate.bytes) : keptBytes;
     }
     return extractToDirectory(archive, destDir, {
       limits,

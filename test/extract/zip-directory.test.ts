@@ -18,7 +18,11 @@ interface ZipFile {
 
 async function writeZip(files: readonly ZipFile[], comment = ''): Promise<Buffer> {
   const zip = new yazl.ZipFile();
-  for (const file of files) zip.addBuffer(file.body, file.name, { mtime: new Date(1_700_000_000_000), mode: 0o100644, compress: file.compress, forceZip64Format: file.zip64, fileComment: comment });
+  for (const file of files) {
+    // yazl writes fileComment into the central record; @types/yazl does not list it.
+    const options = { mtime: new Date(1_700_000_000_000), mode: 0o100644, compress: file.compress, forceZip64Format: file.zip64, fileComment: comment };
+    zip.addBuffer(file.body, file.name, options);
+  }
   zip.end();
   const chunks: Buffer[] = [];
   for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);

@@ -1,5 +1,5 @@
-// A zip's central directory, read once (parsed here, into yauzl's Entry) and kept as columns of numbers and slabs of
-// name bytes: no object per entry. Every record must be read before the first byte is written
+// A zip's central directory, read once (parsed here, into yauzl's Entry) and kept as columns of
+// numbers and slabs of name bytes: no object per entry. Every record must be read before the first byte is written
 // (overlapping records are refused up front), so they are all held at once; yauzl's own Entry
 // objects (a dozen fields, three Buffer views and the parsed extra fields each) cost about 1 KB
 // an entry, 100 MiB at 100,000 entries. Here an entry costs its name bytes plus about 60 bytes
@@ -8,7 +8,7 @@ import yauzl from 'yauzl';
 import { ExtractionError } from '../../errors/index.js';
 import { assertWithinLimit, type ExtractionLimits } from '../policy/limits.js';
 import type { RawEntryKind } from './raw-entry.js';
-import { RangedReader } from './ranged-reader.js';
+import type { RangedReader } from './ranged-reader.js';
 import { checkLayout } from './zip-layout.js';
 
 /** One central-directory record, made on demand from the columns (one at a time). */
@@ -73,7 +73,7 @@ export function zipEntryKind(record: Pick<yauzl.Entry, 'versionMadeBy' | 'extern
  *
  * @example
  * ```ts
- * const directory = await ZipDirectory.read(zip, limits, 'model.zip');
+ * const directory = await ZipDirectory.read(zip, reader, limits, 'model.zip');
  * const nextStarts = directory.checkLayout();
  * for (let i = 0; i < directory.count; i++) console.log(directory.record(i).name);
  * ```
@@ -112,15 +112,13 @@ export class ZipDirectory {
     this.#decodedNames = new ByteSlabs(capacity);
   }
 
-  /** Reads every central-directory record of `zip` (opened with `lazyEntries`, `decodeStrings: false`). */
-  static async read(zip: yauzl.ZipFile, limits: Pick<ExtractionLimits, 'maxEntries'>, label?: string): Promise<ZipDirectory> {
+  /** Reads every central-directory record of `zip` (opened with `lazyEntries`, `decodeStrings: false`) through `reader`, the one `zip` was opened on. */
+  static async read(zip: yauzl.ZipFile, reader: RangedReader, limits: Pick<ExtractionLimits, 'maxEntries'>, label?: string): Promise<ZipDirectory> {
     assertWithinLimit('maxEntries', zip.entryCount, limits.maxEntries);
     // yauzl's cursor is at the first record until the first read.
     const directory = new ZipDirectory(zip.entryCount, (zip as unknown as { readEntryCursor: number }).readEntryCursor);
-    const reader = (zip as unknown as { reader: unknown }).reader;
     try {
-      if (reader instanceof RangedReader) await directory.#readRecords(reader, zip.entryCount);
-      else for await (const record of zip.eachEntry()) directory.#add(record);
+      await directory.#readRecords(reader, zip.entryCount);
     } catch (error) {
       throw new ExtractionError(`zip central directory is unreadable: ${(error as Error).message}`, {
         reason: 'CORRUPT',

@@ -183,21 +183,16 @@ function wholeBodyPuller(context: ZipBodyContext): (max: number) => Promise<Buff
 }
 
 /**
- * The body of a small entry as one stream over {@link readWholeBody}: the same checks as
+ * The body of a small entry as one stream over {@link wholeBodyPuller} (the whole content, then the end): the same checks as
  * {@link verifiedBody}, without its three streams and their per-chunk hops, which cost more than
  * the inflate for entries of a few KiB (zip extraction and `entries()` of 100,000 x 1 KiB).
  */
 function wholeBodyStream(context: ZipBodyContext): Readable {
-  let started = false;
+  const pull = wholeBodyPuller(context);
   return new Readable({
     read() {
-      if (started) return;
-      started = true;
-      readWholeBody(context).then(
-        (data) => {
-          if (data.length > 0) this.push(data);
-          this.push(null);
-        },
+      pull(WHOLE_BODY_MAX_BYTES).then(
+        (piece) => this.push(piece),
         (error: unknown) => this.destroy(asExtractionError(error, context.record.name) as Error),
       );
     },
@@ -239,7 +234,7 @@ export async function* readZipEntries(source: RandomAccessSource, limits: Extrac
   const detached = new Set<Readable>();
   let completed = false;
   try {
-    const directory = await ZipDirectory.read(zip, limits, label);
+    const directory = await ZipDirectory.read(zip, reader, limits, label);
     const nextStarts = directory.checkLayout();
     const ledger: RatioLedger = {
       produced: 0,

@@ -42,11 +42,7 @@ export class CreatedPaths {
 
   /** Records a path this call created. */
   add(path: string, kind: CreatedKind): void {
-    let index = this.#paths.add(path, codeOf(kind));
-    if (index === -1) {
-      index = this.#paths.indexOf(path);
-      this.#paths.setValue(index, codeOf(kind));
-    }
+    const index = this.#paths.set(path, codeOf(kind));
     if (this.#count === this.#order.length) {
       const grown = new Int32Array(this.#order.length * 2);
       grown.set(this.#order);
