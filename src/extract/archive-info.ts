@@ -27,6 +27,16 @@ export interface ArchiveInfoEntry {
   linkTarget?: string;
 }
 
+/** Options of {@link getArchiveInfo}. */
+export interface ArchiveInfoOptions {
+  /** Ceilings (merged over the defaults). */
+  limits?: Partial<ExtractionLimits>;
+  /** Cancels the listing. */
+  signal?: AbortSignal;
+  /** Inflate a tar.gz on a worker thread (see `StreamingExtractorOptions.gunzipWorker`). */
+  gunzipWorker?: boolean;
+}
+
 /** What {@link getArchiveInfo} returns. */
 export interface ArchiveInfo {
   /** The format, from magic bytes. */
@@ -75,7 +85,7 @@ export type ArchiveTotals = Omit<ArchiveInfo, 'entries'>;
  * console.log(info.format, info.entryCount, info.totalBytes);
  * ```
  */
-export async function getArchiveInfo(archive: ArchiveSource, options: { limits?: Partial<ExtractionLimits>; signal?: AbortSignal } = {}): Promise<ArchiveInfo> {
+export async function getArchiveInfo(archive: ArchiveSource, options: ArchiveInfoOptions = {}): Promise<ArchiveInfo> {
   const entries: ArchiveInfoEntry[] = [];
   const totals = await visitArchiveEntries(archive, options, (entry) => entries.push(entry));
   return { ...totals, entries };
@@ -88,12 +98,12 @@ export async function getArchiveInfo(archive: ArchiveSource, options: { limits?:
  */
 export async function visitArchiveEntries(
   archive: ArchiveSource,
-  options: { limits?: Partial<ExtractionLimits>; signal?: AbortSignal },
+  options: ArchiveInfoOptions,
   visit: (entry: ArchiveInfoEntry) => void,
 ): Promise<ArchiveTotals> {
   const limits = resolveLimits(options.limits);
   throwIfAborted(options.signal);
-  const opened = await openArchive(archive, limits);
+  const opened = await openArchive(archive, limits, { gunzipWorker: options.gunzipWorker === true });
   let entryCount = 0;
   let totalBytes = 0;
   const add = (entry: ArchiveInfoEntry | undefined): void => {

@@ -23,6 +23,8 @@ export interface EntryIterationOptions {
   signal?: AbortSignal;
   /** Leading folders removed from every name, as `tar --strip-components`; entries left with no name are dropped. */
   stripComponents?: number;
+  /** Inflate a tar.gz on a worker thread (see `StreamingExtractorOptions.gunzipWorker`). */
+  gunzipWorker?: boolean;
   /** Called once the format is known, before the first entry. */
   onOpen?: (opened: OpenedArchive) => void;
 }
@@ -76,7 +78,7 @@ function emptyBody(): Readable {
  */
 export async function* iterateEntries(archive: ArchiveSource, options: EntryIterationOptions): AsyncGenerator<IteratedEntry, void, undefined> {
   throwIfAborted(options.signal);
-  const opened = await openArchive(archive, options.limits);
+  const opened = await openArchive(archive, options.limits, { gunzipWorker: options.gunzipWorker === true });
   options.onOpen?.(opened);
   yield* checkEntries(rawEntries(opened, options.limits), options);
 }

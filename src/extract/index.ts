@@ -6,7 +6,7 @@ export type { StreamingExtractorOptions, EntriesOptions, ExtractStreamingOptions
 export type { ExtractionResult } from './write/extract-to-directory.js';
 export type { ExtractorStorage } from './write/storage-like.js';
 export { getArchiveInfo } from './archive-info.js';
-export type { ArchiveInfo, ArchiveInfoEntry } from './archive-info.js';
+export type { ArchiveInfo, ArchiveInfoEntry, ArchiveInfoOptions } from './archive-info.js';
 export { estimateArchiveSpace, estimateFromIsize, DISK_BLOCK_BYTES } from './space-estimate.js';
 export type { SpaceEstimate, IsizeEstimate } from './space-estimate.js';
 export { detectFormat } from './detect-format.js';

@@ -25,6 +25,7 @@ export interface OpenEntriesOptions {
   limits: ExtractionLimits;
   stripComponents: number;
   signal: AbortSignal | undefined;
+  gunzipWorker: boolean;
 }
 
 /** Entries of `source`, one at a time, each checked by the safety policy. */
@@ -34,6 +35,7 @@ export function openEntries(source: RepackageSource, options: OpenEntriesOptions
     limits: options.limits,
     links: 'within-destination' as const,
     stripComponents: options.stripComponents,
+    gunzipWorker: options.gunzipWorker,
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   };
   return isEntryIterable(source) ? checkEntries(asRawEntries(source), iteration) : iterateEntries(source, iteration);

@@ -9,6 +9,7 @@ import type { ExtractionLimits } from '../policy/limits.js';
 import { ChunkByteReader, FileByteReader, type ByteReader } from '../readers/byte-reader.js';
 import type { ArchiveFormat, ArchiveSource, RandomAccessSource } from '../types.js';
 import { checkedGunzip, ByteCounter, readAheadBytes } from './gunzip.js';
+import { workerGunzip } from './gunzip-worker.js';
 import { readFileRange, readSourceRange } from './read-range.js';
 import { openArchiveFile } from './open-archive-file.js';
 
@@ -34,6 +35,12 @@ export type OpenedArchive =
       /** A label for messages. */
       label: string | undefined;
     };
+
+/** How {@link openArchive} reads. */
+export interface OpenArchiveOptions {
+  /** Inflate a tar.gz on a worker thread ({@link workerGunzip}) instead of on this thread's zlib. */
+  gunzipWorker?: boolean;
+}
 
 /** True when `value` looks like a {@link RandomAccessSource} rather than a stream or a path. */
 export function isRandomAccessSource(value: ArchiveSource): value is RandomAccessSource {
@@ -99,9 +106,10 @@ function notRandomAccess(label: string | undefined): ExtractionError {
 }
 
 /** The tar and tar.gz half of {@link openArchive}, from a stream of archive bytes. */
-function openTarStream(format: ArchiveFormat, chunks: AsyncIterator<Buffer>, limits: ExtractionLimits, label: string | undefined, archiveBytes: number | undefined): OpenedArchive {
+function openTarStream(format: ArchiveFormat, chunks: AsyncIterator<Buffer>, limits: ExtractionLimits, label: string | undefined, archiveBytes: number | undefined, gunzipWorker: boolean): OpenedArchive {
   if (format === 'tar.gz') {
-    const gunzip = checkedGunzip(iteratorToReadable(chunks), limits.maxCompressionRatio);
+    const source = iteratorToReadable(chunks);
+    const gunzip = gunzipWorker ? workerGunzip({ stream: source }, limits.maxCompressionRatio) : checkedGunzip(source, limits.maxCompressionRatio);
     return { format, reader: new ChunkByteReader(gunzip.chunks), compressedBytes: gunzip.compressedBytes, archiveBytes, label };
   }
   const counter = new ByteCounter();
@@ -142,7 +150,7 @@ async function* growingReads(handle: FileHandle): AsyncGenerator<Buffer, void, u
  * const opened = await openArchive('model.tar.gz', DEFAULT_LIMITS);
  * ```
  */
-export async function openArchive(archive: ArchiveSource, limits: ExtractionLimits): Promise<OpenedArchive> {
+export async function openArchive(archive: ArchiveSource, limits: ExtractionLimits, options: OpenArchiveOptions = {}): Promise<OpenedArchive> {
   const label = describeSource(archive);
   if (typeof archive === 'string') {
     const { handle, size } = await openArchiveFile(archive);
@@ -153,7 +161,12 @@ export async function openArchive(archive: ArchiveSource, limits: ExtractionLimi
         const reader = new FileByteReader(handle, size);
         return { format, reader, compressedBytes: () => reader.position, archiveBytes: size, label };
       }
-      return openTarStream(format, growingReads(handle), limits, label, size);
+      if (options.gunzipWorker) {
+        // The worker reads the file itself; the handle is closed once it has stopped.
+        const gunzip = workerGunzip({ fd: handle.fd, start: 0 }, limits.maxCompressionRatio);
+        return { format, reader: new ChunkByteReader(gunzip.chunks, () => handle.close()), compressedBytes: gunzip.compressedBytes, archiveBytes: size, label };
+      }
+      return openTarStream(format, growingReads(handle), limits, label, size, false);
     } catch (error) {
       await handle.close().catch(() => undefined);
       throw error;
@@ -163,7 +176,7 @@ export async function openArchive(archive: ArchiveSource, limits: ExtractionLimi
     const format = detectFormat(await readSourceRange(archive, 0, Math.min(DETECT_BYTES, archive.size)), label);
     if (format === 'zip') return { format, source: archive, label };
     const whole = archive.createReadStream(0, archive.size);
-    return openTarStream(format, whole[Symbol.asyncIterator]() as AsyncIterator<Buffer>, limits, label, archive.size);
+    return openTarStream(format, whole[Symbol.asyncIterator]() as AsyncIterator<Buffer>, limits, label, archive.size, options.gunzipWorker === true);
   }
   const { head, chunks } = await peekStream(archive, DETECT_BYTES);
   let format: ArchiveFormat;
@@ -174,7 +187,7 @@ export async function openArchive(archive: ArchiveSource, limits: ExtractionLimi
     await chunks.return?.();
     throw error;
   }
-  return openTarStream(format, chunks, limits, label, undefined);
+  return openTarStream(format, chunks, limits, label, undefined, options.gunzipWorker === true);
 }
 
 /** A {@link RandomAccessSource} over a local file of known size, opened per range. */

@@ -26,6 +26,7 @@ export interface ExtractToDirectoryOptions {
   limits: ExtractionLimits;
   links: LinkPolicy;
   stripComponents?: number;
+  gunzipWorker?: boolean;
   storage?: ExtractorStorage;
   signal?: AbortSignal;
   onProgress?: ProgressListener;
@@ -196,7 +197,7 @@ export async function extractToDirectory(archive: ArchiveSource, destDir: string
     // removed by the cleanup callback): a hard link to one is skipped, not taken for an escape.
     const releasedFiles = new PathSet();
     const folderTimes: Array<{ path: string; mode: number; mtime: Date }> = [];
-    for await (const entry of iterateEntries(archive, { limits: options.limits, links: options.links, ...(options.stripComponents ? { stripComponents: options.stripComponents } : {}), ...(options.signal ? { signal: options.signal } : {}) })) {
+    for await (const entry of iterateEntries(archive, { limits: options.limits, links: options.links, ...(options.stripComponents ? { stripComponents: options.stripComponents } : {}), ...(options.gunzipWorker ? { gunzipWorker: true } : {}), ...(options.signal ? { signal: options.signal } : {}) })) {
       result.entries++;
       if (options.filter !== undefined && !options.filter(entry)) {
         result.skipped++;
