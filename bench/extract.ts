@@ -34,6 +34,7 @@ const node = (kind: string) => (archive: string, dest: string) => measure(proces
 const CASES: Case[] = [
   { label: 'floor: Node gunzip to nowhere', format: 'tar.gz', run: node('floor-gunzip') },
   { label: 'storage-safe-archive', format: 'tar.gz', run: node('ours-default') },
+  { label: 'storage-safe-archive, gunzipWorker', format: 'tar.gz', run: node('ours-gunzip-worker') },
   { label: 'node-tar (tar.x)', format: 'tar.gz', run: node('node-tar') },
   { label: 'GNU tar -xzf', format: 'tar.gz', run: (a, d) => mkdir(d, { recursive: true }).then(() => measure('tar', ['-xzf', a, '-C', d])) },
   { label: 'storage-safe-archive, concurrency 1', format: 'zip', run: node('ours-1') },

@@ -26,13 +26,14 @@ const work = join(root, 'work-shapes');
 const MiB = 2 ** 20;
 if (!existsSync(resolve('dist/index.js'))) throw new Error('bench/shapes.ts runs the built library: run `npm run build` first');
 
-const ALL_CASES = ['floor-gunzip', 'floor-gunzip-deflate', 'ours-1-worker', 'ours-n-workers', 'naive-yazl', 'naive-archiver'] as const;
+const ALL_CASES = ['floor-gunzip', 'floor-gunzip-deflate', 'ours-1-worker', 'ours-gunzip-worker', 'ours-n-workers', 'naive-yazl', 'naive-archiver'] as const;
 const wanted = option(argv, 'cases', '').split(',').filter(Boolean);
 const CASES = ALL_CASES.filter((c) => (wanted.length === 0 || wanted.includes(c)) && !(argv.includes('--no-naive') && c.startsWith('naive')));
 const DESCRIPTIONS: Record<string, string> = {
   'floor-gunzip': 'floor: gunzip to nowhere',
   'floor-gunzip-deflate': 'floor: gunzip, then one level-6 deflate stream',
   'ours-1-worker': '`repackage` auto, deflateWorkers 1',
+  'ours-gunzip-worker': '`repackage` auto, deflateWorkers 1, gunzipWorker',
   'ours-n-workers': `\`repackage\` auto, deflateWorkers ${availableParallelism()} (one per CPU)`,
   'naive-yazl': 'naive: node-tar extract, yazl zip',
   'naive-archiver': 'naive: node-tar extract, archiver zip',

@@ -45,6 +45,7 @@ const cases = {
   'floor-gunzip': () => pipeline(createReadStream(archive, { highWaterMark: 1 << 20 }), createGunzip({ chunkSize: FLOOR_CHUNK }), nowhere()),
   'ours-1': () => new library.StreamingExtractor().extractStreaming(archive, dest, { concurrency: 1 }),
   'ours-default': () => new library.StreamingExtractor().extractStreaming(archive, dest),
+  'ours-gunzip-worker': () => new library.StreamingExtractor({ gunzipWorker: true }).extractStreaming(archive, dest),
   'node-tar': async () => {
     const tar = await import('tar');
     await mkdir(dest, { recursive: true });

@@ -47,6 +47,9 @@ const cases = {
   'ours-1-worker': async () => {
     await library.repackage({ source: archive, output: out, compression: 'auto', deflateWorkers: 1, limits });
   },
+  'ours-gunzip-worker': async () => {
+    await library.repackage({ source: archive, output: out, compression: 'auto', deflateWorkers: 1, gunzipWorker: true, limits });
+  },
   'ours-n-workers': async () => {
     const { availableParallelism } = await import('node:os');
     await library.repackage({ source: archive, output: out, compression: 'auto', deflateWorkers: availableParallelism(), limits });

@@ -57,6 +57,7 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
       force: values.force ?? false,
       list: (values.list ?? false) || (values.verbose ?? false),
       stripComponents: parseCount(values['strip-components']),
+      gunzipWorker: values['gunzip-worker'] ?? false,
     };
     json = options.json;
     const bar = createProgressBar(io, options.progress && !options.json);
@@ -112,6 +113,7 @@ function parseCommandLine(args: string[]) {
         list: { type: 'boolean', short: 'l' },
         verbose: { type: 'boolean', short: 'v' },
         'strip-components': { type: 'string' },
+        'gunzip-worker': { type: 'boolean' },
       },
     });
   } catch (error) {

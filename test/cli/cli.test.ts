@@ -112,7 +112,7 @@ describe('storage-safe-archive CLI', () => {
 
   it.each([
     ['inspect', '--list', 'extract <archive> <dir>'],
-    ['extract', '--strip-components N', 'zip <dir> <out.zip>'],
+    ['extract', '--gunzip-worker', 'zip <dir> <out.zip>'],
     ['zip', '--delete-after-add', 'repackage <in> <out.zip>'],
     ['repackage', '--prefix DIR', 'inspect <archive>'],
   ])('%s --help prints that command\'s help (its options, not the other commands)', async (command, ownOption, otherCommand) => {
@@ -158,6 +158,18 @@ describe('storage-safe-archive CLI', () => {
     const bad = await cli('extract', archive, join(work, 'stripped-bad'), '--strip-components', 'two');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--strip-components takes a whole number');
+  });
+
+  it('--gunzip-worker gives the same zip and the same extracted files', async () => {
+    const plain = join(work, 'plain.zip');
+    const threaded = join(work, 'threaded.zip');
+    expect((await cli('repackage', archive, plain, '--deterministic')).code).toBe(0);
+    expect((await cli('repackage', archive, threaded, '--deterministic', '--gunzip-worker')).code).toBe(0);
+    expect(readFileSync(threaded).equals(readFileSync(plain))).toBe(true);
+    const dest = join(work, 'threaded-extract');
+    expect((await cli('extract', archive, dest, '--gunzip-worker')).code).toBe(0);
+    expect(readFileSync(join(dest, 'model', 'labels.txt')).length).toBe(11000);
+    expect(readFileSync(join(dest, 'model', 'weights.bin')).length).toBe(200000);
   });
 
   it('repackage --strip-components 1 drops the leading folder inside the zip', async () => {

@@ -32,4 +32,6 @@ export interface CliOptions {
   list: boolean;
   /** `--strip-components N` (0 when not given). */
   stripComponents: number;
+  /** `--gunzip-worker`: inflate a tar.gz on a worker thread. */
+  gunzipWorker: boolean;
 }

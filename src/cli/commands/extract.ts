@@ -7,7 +7,7 @@ import type { CommandContext } from './context.js';
 export async function extractCommand({ args, options, onProgress, print }: CommandContext): Promise<void> {
   const [archive, dir] = args;
   if (archive === undefined || dir === undefined || args.length > 2) throw new UsageError('extract takes an archive and a destination folder');
-  const extractor = new StreamingExtractor({ onProgress, stripComponents: options.stripComponents });
+  const extractor = new StreamingExtractor({ onProgress, stripComponents: options.stripComponents, gunzipWorker: options.gunzipWorker });
   const result = options.only.length > 0 ? await extractor.extractSelective(archive, dir, options.only) : await extractor.extractStreaming(archive, dir);
   const lines = [
     `extracted ${result.files} files, ${result.directories} folders, ${result.links} links (${formatBytes(result.bytesWritten)}) to ${dir} in ${(result.durationMs / 1000).toFixed(1)} s${result.skipped ? `; ${result.skipped} entries skipped` : ''}`,

@@ -30,6 +30,7 @@ export async function repackageCommand({ args, options, onProgress, print }: Com
     ...zipOptions(options),
     overwrite: options.force,
     stripComponents: options.stripComponents,
+    gunzipWorker: options.gunzipWorker,
     ...(prefix ? { rename: (path: string) => `${prefix}/${path}` } : {}),
     extraEntries,
     onProgress,
