@@ -114,7 +114,7 @@ const chartLines = byEntries.flatMap((archive) =>
   chartCases.map((c) => {
     const rss = median(results.get(archive.name)!.map((r) => r[c]!.peakRssBytes ?? 0));
     const bar = '#'.repeat(Math.max(1, Math.round((rss / peak) * 50)));
-    return `${archive.entries.toLocaleString('en').padStart(8)} entries  ${c.padEnd(15)} ${bar} ${(rss / MiB).toFixed(0)} MiB`;
+    return `${archive.entries.toLocaleString('en').padStart(8)} entries  ${c.padEnd(18)} ${bar} ${(rss / MiB).toFixed(0)} MiB`;
   }),
 );
 
