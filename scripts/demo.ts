@@ -133,6 +133,9 @@ async function streamingPackaging(tmp: LambdaTmp): Promise<void> {
     const result = await repackage({
       source: createReadStream(model, { highWaterMark: 1 * MiB }),
       output,
+      // The demo is meant to be run again: its own zip from an earlier run is replaced (only
+      // once the new one is whole), where a user's existing file would be refused.
+      overwrite: true,
       rename: (path) => `${STAGE}/${path}`,
       extraEntries: [{ name: 'manifest.json', data: JSON.stringify(manifest, null, 2) }],
       compression: 'auto',
