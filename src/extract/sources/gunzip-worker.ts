@@ -50,19 +50,47 @@ const handOver = () => {
   held = undefined;
   slices = [];
 };
-gunzip.on('data', (chunk) => {
+// Read as the calling thread reads it (its async iterator), so that output made just before an
+// error is delivered before the error in the same cases.
+let resumeOutput;
+const takeChunk = (chunk) => {
   unacknowledged += chunk.byteLength;
   if (held !== undefined && chunk.buffer !== held) handOver();
   held = chunk.buffer;
   slices.push(chunk.byteOffset, chunk.byteLength);
   if (chunk.byteOffset + chunk.byteLength === held.byteLength) handOver();
-  if (unacknowledged >= windowBytes) gunzip.pause();
-});
-gunzip.on('end', () => {
-  if (held !== undefined) handOver();
-  parentPort.postMessage({ type: 'end' });
-});
-gunzip.on('error', fail);
+};
+// At the end, or at an error, zlib may still write into the buffer it holds (it ends the output
+// early on bytes after the last member, then flushes): what it made so far is copied out of it,
+// never taken, and goes before the end or the error, as on the calling thread.
+const handOverCopy = () => {
+  if (held === undefined) return;
+  let bytes = 0;
+  for (let i = 1; i < slices.length; i += 2) bytes += slices[i];
+  const copy = new Uint8Array(bytes);
+  const copied = [];
+  for (let i = 0, at = 0; i < slices.length; i += 2) {
+    copy.set(new Uint8Array(held, slices[i], slices[i + 1]), at);
+    copied.push(at, slices[i + 1]);
+    at += slices[i + 1];
+  }
+  held = copy.buffer;
+  slices = copied;
+  handOver();
+};
+(async () => {
+  try {
+    for await (const chunk of gunzip) {
+      takeChunk(chunk);
+      if (unacknowledged >= windowBytes) await new Promise((resolve) => (resumeOutput = resolve));
+    }
+    handOverCopy();
+    parentPort.postMessage({ type: 'end' });
+  } catch (error) {
+    handOverCopy();
+    fail(error);
+  }
+})();
 if (fd !== undefined) {
   const free = [];
   for (let i = slots - 1; i >= 0; i--) free.push(i);
@@ -101,7 +129,11 @@ parentPort.on('message', (message) => {
     gunzip.write(input.subarray(at, at + message.length), () => parentPort.postMessage({ type: 'consumed', slot: message.slot }));
   } else if (message.type === 'taken') {
     unacknowledged -= message.bytes;
-    if (unacknowledged < windowBytes && gunzip.isPaused()) gunzip.resume();
+    if (unacknowledged < windowBytes && resumeOutput !== undefined) {
+      const resume = resumeOutput;
+      resumeOutput = undefined;
+      resume();
+    }
   } else if (message.type === 'end') {
     gunzip.end();
   }
