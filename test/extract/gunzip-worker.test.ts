@@ -54,6 +54,15 @@ async function failure(source: () => ArchiveSource, gunzipWorker: boolean): Prom
   return { name: typed.name, code: typed.code, reason: typed.reason, message: typed.message };
 }
 
+/** How `archive` fails on the calling thread, checked to be how it fails on the worker from a file and from a stream in `chunkBytes` chunks. */
+async function sameFailureEverywhere(archive: Buffer, chunkBytes: number): Promise<Record<string, unknown>> {
+  const path = await saved(archive);
+  const inline = await failure(() => path, false);
+  expect(await failure(() => path, true)).toEqual(inline);
+  expect(await failure(() => chunked(archive, chunkBytes), true)).toEqual(inline);
+  return inline;
+}
+
 function flip(bytes: Buffer, at: number, mask: number): void {
   bytes.writeUInt8(bytes.readUInt8(at) ^ mask, at);
 }
@@ -131,21 +140,13 @@ describe('gunzipWorker fails as the calling thread fails', () => {
     const gz = await buildTarGz(entries);
     flip(gz, gz.length >> 1, 0xff);
     flip(gz, (gz.length >> 1) + 1, 0x55);
-    const path = await saved(gz);
-    const inline = await failure(() => path, false);
-    expect(inline.reason).toBe('CORRUPT');
-    expect(await failure(() => path, true)).toEqual(inline);
-    expect(await failure(() => chunked(gz, 16 * KiB), true)).toEqual(inline);
+    expect((await sameFailureEverywhere(gz, 16 * KiB)).reason).toBe('CORRUPT');
   });
 
   it('a cut archive is CORRUPT', async () => {
     const gz = await buildTarGz(entries);
     const cut = gz.subarray(0, Math.floor(gz.length * 0.6));
-    const path = await saved(cut);
-    const inline = await failure(() => path, false);
-    expect(inline.reason).toBe('CORRUPT');
-    expect(await failure(() => path, true)).toEqual(inline);
-    expect(await failure(() => chunked(cut, 7 * KiB), true)).toEqual(inline);
+    expect((await sameFailureEverywhere(cut, 7 * KiB)).reason).toBe('CORRUPT');
   });
 
   it('a source stream that fails midway is CORRUPT with its own message, and ends (no hang)', async () => {

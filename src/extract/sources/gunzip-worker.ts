@@ -9,9 +9,10 @@
 // - compressed bytes sit in a few fixed input slots (read by the worker itself from a file, or
 //   copied in by this thread from a stream), reused, never a buffer per chunk;
 // - decompressed bytes travel in zlib's own output buffers, handed over whole once zlib has
-//   filled one (it starts a new one then), so nothing is copied and nothing is left to the
-//   worker's garbage collector. A worker allocates too little to collect often: dead buffers
-//   there piled up to 42 MiB before V8 freed them (measured). Here they die on this thread.
+//   filled one (it starts a new one then): no copy, and nothing left to the worker's garbage
+//   collector, which runs too seldom (dead buffers piled up to 42 MiB there, measured). They die
+//   on this thread instead, still later than they could: that is most of what the option costs
+//   in memory (docs/performance.md). Only the last buffer, which zlib may still flush into, is copied.
 // - the worker stops inflating while this thread holds OUTPUT_WINDOW_BYTES it has not taken.
 //
 // The ratio limit is judged on what zlib itself consumed (reported with every hand-over), which
@@ -50,8 +51,8 @@ const handOver = () => {
   held = undefined;
   slices = [];
 };
-// Read as the calling thread reads it (its async iterator), so that output made just before an
-// error is delivered before the error in the same cases.
+// Read with its async iterator, as the calling thread reads its gunzip: output and errors come
+// out in the same order.
 let resumeOutput;
 const takeChunk = (chunk) => {
   unacknowledged += chunk.byteLength;
@@ -94,7 +95,7 @@ const handOverCopy = () => {
 if (fd !== undefined) {
   const free = [];
   for (let i = slots - 1; i >= 0; i--) free.push(i);
-  let position = workerData.start;
+  let position = 0;
   let done = false;
   const readMore = () => {
     while (!done && free.length > 0) {
@@ -148,7 +149,7 @@ type WorkerMessage =
   | { type: 'error'; message: string; code?: string; errno?: number; syscall?: string };
 
 /** Where the worker's compressed bytes come from: a stream this thread copies in, or a file it reads itself. */
-export type WorkerGunzipInput = { stream: Readable } | { fd: number; start: number };
+export type WorkerGunzipInput = { stream: Readable } | { fd: number };
 
 /**
  * {@link checkedGunzip}'s contract on a worker thread: the same chunks in order, the same ratio
@@ -167,7 +168,6 @@ export function workerGunzip(input: WorkerGunzipInput, maxRatio: number): Checke
     workerData: {
       input: shared,
       fd: 'fd' in input ? input.fd : undefined,
-      start: 'fd' in input ? input.start : 0,
       slots: INPUT_SLOTS,
       slotBytes: INPUT_SLOT_BYTES,
       chunkBytes: CHUNK_BYTES,

@@ -163,7 +163,7 @@ export async function openArchive(archive: ArchiveSource, limits: ExtractionLimi
       }
       if (options.gunzipWorker) {
         // The worker reads the file itself; the handle is closed once it has stopped.
-        const gunzip = workerGunzip({ fd: handle.fd, start: 0 }, limits.maxCompressionRatio);
+        const gunzip = workerGunzip({ fd: handle.fd }, limits.maxCompressionRatio);
         return { format, reader: new ChunkByteReader(gunzip.chunks, () => handle.close()), compressedBytes: gunzip.compressedBytes, archiveBytes: size, label };
       }
       return openTarStream(format, growingReads(handle), limits, label, size, false);
