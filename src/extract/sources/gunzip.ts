@@ -18,6 +18,8 @@ export class ByteCounter extends Transform {
 const FIRST_READ_BYTES = 64 * 1024;
 /** The largest read: zlib's cost is per write, and 64 KiB writes made a 1 GiB gunzip 1.35x slower than 1 MiB ones. */
 const LARGEST_READ_BYTES = 1024 * 1024;
+/** zlib's output chunk: what one round trip between the thread pool and this thread carries. */
+const GUNZIP_CHUNK_BYTES = 256 * 1024;
 
 /**
  * How many compressed bytes to read (or gather) ahead when `consumed` have been read. The ratio
@@ -60,14 +62,16 @@ export function checkedGunzip(source: Readable, maxRatio: number): CheckedGunzip
   const counter = new ByteCounter();
   // A 1 MiB buffer lets zlib (on the thread pool) decompress ahead while this thread works:
   // bounded memory, but decompression and the rest overlap as GNU tar's separate gzip does.
-  // Tried and dropped: 4 MiB, a 1 MiB input queue and 256 KiB chunks gained about 7% on the
-  // 1 GiB model but cost 10 to 30 MiB of peak RSS on other shapes (16 to 256 KiB files: 107 to
-  // 138 MiB), over the 128 MiB aim (docs/performance.md, "Memory"). The input side
+  // Output chunks of 256 KiB rather than 128: half the round trips between the pool and this
+  // thread, 1.1x faster on the 1 GiB model, the 100,000 tiny files and the two huge ones, and
+  // no more than 125 MiB of peak RSS on any shape (alternating runs, docs/performance.md).
+  // Tried and dropped: a 4 MiB buffer with a 1 MiB input queue cost 10 to 30 MiB of peak RSS on
+  // other shapes (16 to 256 KiB files: 107 to 138 MiB), over the 128 MiB aim. The input side
   // stays small: the ratio is judged against compressed bytes read, so little may be read ahead
   // of what has been decompressed.
   // (zlib passes stream options through to its Transform; @types/node only lists zlib's own.)
   const streamOptions = { readableHighWaterMark: 1024 * 1024, writableHighWaterMark: 64 * 1024 } as ZlibOptions;
-  const gunzip = createGunzip({ chunkSize: 128 * 1024, ...streamOptions });
+  const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES, ...streamOptions });
   // pipeline owns the error handling: a failure anywhere destroys every stage, and the
   // iterator below rethrows it. The promise is observed so nothing is ever unhandled.
   // Tiny source chunks are gathered first: zlib's cost is per write, not per byte.
