@@ -74,6 +74,20 @@ export interface ExtractStreamingOptions {
    * is any extraction with a `cleanupCallback`.
    */
   concurrency?: number;
+  /**
+   * Write files of at most 64 KiB with synchronous calls: each is read whole, then created,
+   * checked, written and closed in one go, with no round trips through libuv's thread pool
+   * (7x faster a file on many small files; docs/performance.md, "Many small files"). The event
+   * loop is held a few tens of microseconds a file on a local disk. Default: true, except when
+   * the destination is on a network file system (NFS and so Amazon EFS, SMB, FUSE), where every
+   * call is a round trip and the asynchronous calls overlap instead.
+   *
+   * @example
+   * ```ts
+   * await extractor.extractStreaming('model.zip', '/mnt/efs/model', { syncSmallFiles: false });
+   * ```
+   */
+  syncSmallFiles?: boolean;
 }
 
 /** Glob patterns (picomatch syntax, matched against the normalised entry path) or a predicate. */
@@ -182,6 +196,7 @@ export class StreamingExtractor {
       ...(options.cleanupCallback ? { cleanupCallback: options.cleanupCallback } : {}),
       ...(options.atomic ? { atomic: true } : {}),
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      ...(options.syncSmallFiles === undefined ? {} : { syncSmallFiles: options.syncSmallFiles }),
       ...(expectedBytes === undefined ? {} : { expectedBytes }),
       ...(expectedEntries === undefined ? {} : { expectedEntries }),
     });

@@ -60,6 +60,8 @@ export interface DiskFullContext {
   requiredBytes?: number;
   /** What needed the space ("extracting model.tar.gz"). */
   operation?: string;
+  /** Bytes written before the disk filled, when known: kept in the error's `details.writtenBytes`. */
+  writtenBytes?: number;
 }
 
 /**
@@ -89,6 +91,7 @@ export async function toInsufficientStorageError(error: unknown, context: DiskFu
     path: context.path,
     ...(disk === undefined ? {} : { totalBytes: disk.totalBytes }),
     ...(context.operation === undefined ? {} : { operation: context.operation }),
+    ...(context.writtenBytes === undefined ? {} : { details: { writtenBytes: context.writtenBytes } }),
     cause: error,
   });
 }

@@ -2,7 +2,7 @@
 // destination, tracking everything it creates so any failure removes exactly that.
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { lstat, mkdir, readdir, realpath, rename, type FileHandle } from 'node:fs/promises';
+import { lstat, mkdir, readdir, realpath, rename, statfs, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,7 +17,7 @@ import type { ArchiveEntry, ArchiveSource } from '../types.js';
 import { ConcurrentWrites } from './concurrent-writes.js';
 import { CreatedPaths } from './created-paths.js';
 import { PathSet } from '../../compact/path-set.js';
-import { applyFolderMetadata, createDirectory, createFileExclusive, createHardlink, createSymlink, prepareParents, targetPath, type WriteTarget } from './safe-create.js';
+import { applyFolderMetadata, createDirectory, createFileExclusive, createHardlink, createSymlink, prepareParents, targetPath, writeSmallFileSync, type WriteTarget } from './safe-create.js';
 import { SpaceGuard } from './space-guard.js';
 import { diskStorage, type ExtractorStorage } from './storage-like.js';
 
@@ -39,6 +39,31 @@ export interface ExtractToDirectoryOptions {
   expectedEntries?: number;
   /** Files of a zip written at once (default {@link DEFAULT_ZIP_CONCURRENCY}); 1 writes one at a time. */
   concurrency?: number;
+  /**
+   * Write files of at most {@link SMALL_FILE_BYTES} with synchronous calls (default: yes, unless
+   * the destination is on a network file system).
+   */
+  syncSmallFiles?: boolean;
+}
+
+/**
+ * Files up to this size are read whole, then created and written with synchronous calls (see
+ * `ExtractStreamingOptions.syncSmallFiles`): at most this much is held, and the event loop is
+ * held for a few tens of microseconds a file on a local disk.
+ */
+export const SMALL_FILE_BYTES = 64 * 1024;
+
+// statfs f_type of file systems where every call is a network round trip: NFS (Amazon EFS
+// among them), SMB, FUSE (s3fs, Mountpoint for Amazon S3), 9p, Ceph, Lustre. There, small files
+// keep the asynchronous path, whose calls overlap, rather than hold the event loop for each.
+const NETWORK_FILE_SYSTEMS = new Set([0x6969, 0xff534d42, 0xfe534d42, 0x65735546, 0x01021997, 0x00c36400, 0x0bd00bd0]);
+
+async function onNetworkFileSystem(path: string): Promise<boolean> {
+  try {
+    return NETWORK_FILE_SYSTEMS.has((await statfs(path)).type);
+  } catch {
+    return true;
+  }
 }
 
 /**
@@ -125,6 +150,41 @@ async function writeContent(handle: FileHandle, entry: IteratedEntry, body: Read
   }
 }
 
+/**
+ * Writes a small file's content, read whole first: with synchronous calls where it can, else
+ * (a network file system, a name already taken, a folder gone) through a descriptor as any file.
+ * Returns the file's path. Reading first means a corrupt body fails before anything is created.
+ */
+async function writeSmallFile(target: WriteTarget, entry: IteratedEntry, guard: SpaceGuard, progress: ExtractionProgress, sync: boolean): Promise<string> {
+  const content: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of entry.chunks()) {
+    content.push(chunk);
+    bytes += chunk.length;
+  }
+  let path: string | undefined;
+  if (sync) {
+    const prepared = await prepareParents(target, entry.path, true);
+    if (writeSmallFileSync(target, prepared, entry.rawName, content, entry.mode, entry.mtime)) path = prepared;
+  }
+  if (path === undefined) {
+    const created = await createFileExclusive(target, entry.path, entry.rawName);
+    path = created.path;
+    const handle = created.handle;
+    try {
+      for (const chunk of content) await handle.write(chunk);
+      await handle.chmod(entry.mode);
+      await handle.utimes(entry.mtime, entry.mtime);
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+  }
+  progress.addBytes(bytes, entry.path);
+  progress.diskUsage += bytes;
+  await guard.onWritten(bytes, 0);
+  return path;
+}
+
 function checkConcurrency(concurrency: number | undefined): number {
   if (concurrency === undefined) return DEFAULT_ZIP_CONCURRENCY;
   if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new ConfigurationError('concurrency', 'must be a whole number from 1', concurrency);
@@ -191,6 +251,7 @@ export async function extractToDirectory(archive: ArchiveSource, destDir: string
       created.add(destination, 'tree');
     }
     const target: WriteTarget = { root: await realpath(writeRoot), created, checkedFolders: new Set() };
+    const syncSmallFiles = options.syncSmallFiles ?? !(await onNetworkFileSystem(target.root));
     // Compact sets: one member a file, so 100,000 files must not mean 100,000 heap strings.
     const extractedFiles = new PathSet();
     // Files of this archive that are not on disk because the caller said so (filtered out, or
@@ -216,20 +277,27 @@ export async function extractToDirectory(archive: ArchiveSource, destDir: string
         }
         case 'file': {
           await guard.checkEntry(entry.size);
-          // Created here, one at a time and in archive order: only the bytes are written concurrently.
-          const { handle, path } = await createFileExclusive(target, entry.path, entry.rawName);
-          const detached = writes.limit > 1 ? entry.detachBody() : undefined;
-          if (detached !== undefined) {
-            await writes.add(
-              writeContent(handle, entry, detached, guard, progress).then(() => {
-                extractedFiles.add(path);
-                result.files++;
-                result.bytesWritten += entry.size;
-              }),
-            );
-            break;
+          let path: string;
+          if (entry.size <= SMALL_FILE_BYTES) {
+            path = await writeSmallFile(target, entry, guard, progress, syncSmallFiles);
+          } else {
+            // Created here, one at a time and in archive order: only the bytes are written concurrently.
+            const created = await createFileExclusive(target, entry.path, entry.rawName);
+            path = created.path;
+            const detached = writes.limit > 1 ? entry.detachBody() : undefined;
+            if (detached !== undefined) {
+              const written = path;
+              await writes.add(
+                writeContent(created.handle, entry, detached, guard, progress).then(() => {
+                  extractedFiles.add(written);
+                  result.files++;
+                  result.bytesWritten += entry.size;
+                }),
+              );
+              break;
+            }
+            await writeContent(created.handle, entry, entry.body, guard, progress);
           }
-          await writeContent(handle, entry, entry.body, guard, progress);
           extractedFiles.add(path);
           result.files++;
           result.bytesWritten += entry.size;
@@ -282,7 +350,7 @@ export async function extractToDirectory(archive: ArchiveSource, destDir: string
   } catch (error) {
     // Nothing may still be writing into what is about to be removed.
     await writes.settle();
-    const failure = await toInsufficientStorageError(error, { path: destination, operation, ...(options.expectedBytes === undefined ? {} : { requiredBytes: options.expectedBytes }) });
+    const failure = await toInsufficientStorageError(error, { path: destination, operation, writtenBytes: guard.written, ...(options.expectedBytes === undefined ? {} : { requiredBytes: options.expectedBytes }) });
     progress.report('cleanup');
     try {
       await created.rollback();
