@@ -6,15 +6,18 @@
 //   npm run build && npx tsx bench/extract.ts --size 1GiB --runs 3 --out bench/results/extract.md
 //
 // Options: --size (default 1GiB), --runs (3), --small-files (2000), --work (a scratch folder
-// under os.tmpdir()), --out (bench/results/extract.md), --keep (keep the generated archives),
-// --only (comma-separated substrings of tool labels, e.g. "storage-safe,GNU").
+// under os.tmpdir()), --out (bench/results/extract.md, or extract-<shape>.md), --keep (keep the
+// generated archives), --only (comma-separated substrings of tool labels, e.g. "storage-safe,GNU"),
+// --shape (a shape of bench/shapes.ts by name prefix, e.g. small: its tar.gz and the zip
+// repackage makes of it, cached in bench/.data/, instead of the model).
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateModel } from './lib/generate-model.js';
+import { generateModel, type GeneratedModel } from './lib/generate-model.js';
+import { entryCount, generateShape, shapes } from './lib/generate-shape.js';
 import { option, parseSize } from './lib/args.js';
 import { measure, type Measured } from './lib/measure.js';
 import { markdownTable, median } from './lib/stats.js';
@@ -35,10 +38,12 @@ const CASES: Case[] = [
   { label: 'floor: Node gunzip to nowhere', format: 'tar.gz', run: node('floor-gunzip') },
   { label: 'storage-safe-archive', format: 'tar.gz', run: node('ours-default') },
   { label: 'storage-safe-archive, gunzipWorker', format: 'tar.gz', run: node('ours-gunzip-worker') },
+  { label: 'storage-safe-archive, syncSmallFiles false', format: 'tar.gz', run: node('ours-async-small') },
   { label: 'node-tar (tar.x)', format: 'tar.gz', run: node('node-tar') },
   { label: 'GNU tar -xzf', format: 'tar.gz', run: (a, d) => mkdir(d, { recursive: true }).then(() => measure('tar', ['-xzf', a, '-C', d])) },
   { label: 'storage-safe-archive, concurrency 1', format: 'zip', run: node('ours-1') },
   { label: `storage-safe-archive, concurrency ${DEFAULT_ZIP_CONCURRENCY} (default)`, format: 'zip', run: node('ours-default') },
+  { label: 'storage-safe-archive, syncSmallFiles false', format: 'zip', run: node('ours-async-small') },
   { label: 'yauzl (one entry at a time)', format: 'zip', run: node('yauzl') },
   { label: 'unzip -q', format: 'zip', run: (a, d) => measure('unzip', ['-q', a, '-d', d]) },
 ];
@@ -62,13 +67,16 @@ async function main(): Promise<void> {
   const size = parseSize(option(argv, 'size', '1GiB'));
   const runs = Number(option(argv, 'runs', '3'));
   const smallFiles = Number(option(argv, 'small-files', '2000'));
-  const out = option(argv, 'out', join(here, 'results', 'extract.md'));
+  const shapeName = option(argv, 'shape', '');
+  const out = option(argv, 'out', join(here, 'results', shapeName === '' ? 'extract.md' : `extract-${shapeName}.md`));
   const work = await mkdtemp(join(option(argv, 'work', tmpdir()), 'ssa-bench-extract-'));
   try {
-    const models = {
-      'tar.gz': await generateModel({ outPath: join(work, 'model.tar.gz'), format: 'tar.gz', totalBytes: size, smallFiles, seed: 1 }),
-      zip: await generateModel({ outPath: join(work, 'model.zip'), format: 'zip', totalBytes: size, smallFiles, seed: 1 }),
-    };
+    const models = shapeName === ''
+      ? {
+          'tar.gz': await generateModel({ outPath: join(work, 'model.tar.gz'), format: 'tar.gz', totalBytes: size, smallFiles, seed: 1 }),
+          zip: await generateModel({ outPath: join(work, 'model.zip'), format: 'zip', totalBytes: size, smallFiles, seed: 1 }),
+        }
+      : await shapeArchives(shapeName);
     const measured: { format: 'tar.gz' | 'zip'; label: string; walls: number[]; inProcess: number[]; rss: number[] }[] = [];
     const only = option(argv, 'only', '').split(',').filter(Boolean);
     for (const c of CASES) {
@@ -85,6 +93,9 @@ async function main(): Promise<void> {
         if (m.report?.extractMs !== undefined) inProcess.push(m.report.extractMs);
         if (m.peakRssBytes !== undefined) rss.push(m.peakRssBytes);
         await rm(dest, { recursive: true, force: true });
+        // The disk writes back what this run wrote and removed before the next one starts, so no
+        // case pays for the one before it (100,000 files otherwise made GNU tar's time swing 4x).
+        execFileSync('sync');
         process.stderr.write(`${c.format} ${c.label} run ${i + 1}: ${m.ms.toFixed(0)} ms\n`);
       }
       measured.push({ format: c.format, label: c.label, walls, inProcess, rss });
@@ -106,7 +117,7 @@ async function main(): Promise<void> {
     const report = [
       '# Extraction benchmark',
       '',
-      `Model: ${(m.uncompressedBytes / 2 ** 30).toFixed(2)} GiB uncompressed, ${m.entries} entries (${smallFiles} small files); ` +
+      `${shapeName === '' ? 'Model' : `Shape ${shapeName}`}: ${(m.uncompressedBytes / 2 ** 30).toFixed(2)} GiB uncompressed, ${m.entries} entries${shapeName === '' ? ` (${smallFiles} small files)` : ''}; ` +
         `tar.gz ${(m.compressedBytes / 2 ** 20).toFixed(0)} MiB, zip ${(models.zip.compressedBytes / 2 ** 20).toFixed(0)} MiB.`,
       `Machine: ${availableParallelism()} CPUs (${cpus()[0]?.model ?? 'cpu'}), Node ${process.version}. Medians of ${runs} runs, each in its own process ` +
         '(wall time includes process start; Node cases, plain Node on dist/, also report the in-process time). Peak RSS from GNU time. ' +
@@ -114,7 +125,7 @@ async function main(): Promise<void> {
       '',
       markdownTable(['format', 'tool', 'wall (median)', 'in-process', 'vs tool', 'peak RSS', 'throughput'], rows),
       '',
-      `Reproduce: \`npm run build && npx tsx bench/extract.ts --size ${option(argv, 'size', '1GiB')} --runs ${runs}\``,
+      `Reproduce: \`npm run build && npx tsx bench/extract.ts ${shapeName === '' ? `--size ${option(argv, 'size', '1GiB')}` : `--shape ${shapeName}`} --runs ${runs}${option(argv, 'work', '') === '' ? '' : ` --work ${option(argv, 'work', '')}`}\``,
       '',
     ].join('\n');
     await mkdir(dirname(out), { recursive: true });
@@ -123,6 +134,23 @@ async function main(): Promise<void> {
   } finally {
     if (!argv.includes('--keep')) await rm(work, { recursive: true, force: true });
   }
+}
+
+/** A shape's tar.gz and the zip repackage makes of it (deterministic), both cached in bench/.data/. */
+async function shapeArchives(name: string): Promise<Record<'tar.gz' | 'zip', GeneratedModel>> {
+  const shape = shapes(false).find((s) => s.name.startsWith(name));
+  if (shape === undefined) throw new Error(`no shape named ${name}; known: ${shapes(false).map((s) => s.name).join(', ')}`);
+  const root = join(here, '.data');
+  const tarGz = await generateShape(shape, join(root, `shape-${shape.name}-seed1.tar.gz`));
+  const zipPath = join(root, `shape-${shape.name}-seed1.zip`);
+  const { repackage } = (await import(join(here, '..', 'dist', 'index.js'))) as typeof import('../src/index.js');
+  if (!existsSync(zipPath)) await repackage({ source: tarGz.path, output: zipPath, deterministic: true, limits: { maxEntries: 1_000_000 } });
+  const entries = entryCount(shape);
+  const uncompressedBytes = tarGz.uncompressedBytes;
+  return {
+    'tar.gz': { path: tarGz.path, entries, uncompressedBytes, compressedBytes: statSync(tarGz.path).size },
+    zip: { path: zipPath, entries, uncompressedBytes, compressedBytes: statSync(zipPath).size },
+  };
 }
 
 await main();
