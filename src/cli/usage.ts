@@ -26,7 +26,7 @@ const COMMANDS = {
     about: 'extract safely (no path escapes, disk checked first)',
     options: `  --only GLOB                       extract only matching entries (repeatable)
   --strip-components N              drop the first N folders of every entry's path, as tar does
-  --gunzip-worker                   inflate a tar.gz on a worker thread: faster on 2+ cores, 15-75 MiB more memory`,
+  --gunzip-worker                   inflate a tar.gz on a worker thread: faster on 2+ cores, up to 60 MiB more memory`,
   },
   zip: {
     synopsis: 'zip <dir> <out.zip>',
@@ -40,7 +40,7 @@ ${ZIP_OPTIONS}`,
     options: `  --prefix DIR                      put every entry under DIR/ (e.g. a Greengrass stage name)
   --add NAME=FILE                   add FILE to the zip as NAME (repeatable), e.g. manifest.json
   --strip-components N              drop the first N folders of every entry's path, as tar does
-  --gunzip-worker                   inflate a tar.gz on a worker thread: faster on 2+ cores, 15-75 MiB more memory
+  --gunzip-worker                   inflate a tar.gz on a worker thread: faster on 2+ cores, up to 60 MiB more memory
 ${ZIP_OPTIONS}`,
   },
 } as const;

@@ -32,9 +32,9 @@ export interface StreamingExtractorOptions {
   signal?: AbortSignal;
   /**
    * Inflate a tar.gz on a worker thread, so that inflating and everything after it (writing,
-   * hashing) overlap on two cores instead of taking turns: extracting the 1 GiB model took 0.87x
-   * GNU tar's time with it, about 1.0x without. Same entries, bytes and errors. Costs a thread and
-   * memory: peak RSS 15 to 75 MiB higher in our benchmarks (docs/performance.md, "Gunzip on a
+   * hashing) overlap on two cores instead of taking turns: extracting the 1 GiB model took 0.75x
+   * GNU tar's time with it, 0.79x without. Same entries, bytes and errors. Costs a thread and
+   * memory: peak RSS up to 60 MiB higher in our benchmarks (docs/performance.md, "Gunzip on a
    * worker thread"). Default false. Zip and plain tar are not affected.
    *
    * @example

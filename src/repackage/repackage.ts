@@ -51,8 +51,8 @@ export interface RepackageOptions extends OperationOptions {
   deflateWorkers?: number;
   /**
    * Inflate a tar.gz source on a worker thread: inflating and the rest (CRC, deflate, hashing,
-   * writing) then overlap instead of taking turns. Same bytes. On 2 cores: 1.07x faster on the
-   * 1 GiB model, 1.3x on two 1 GiB files, for 20 to 75 MiB more peak RSS (docs/performance.md,
+   * writing) then overlap instead of taking turns. Same bytes. On 2 cores: 1.16x faster on the
+   * 1 GiB model, 1.29x on two 1 GiB files, for 7 to 58 MiB more peak RSS (docs/performance.md,
    * "Gunzip on a worker thread"). Default false.
    */
   gunzipWorker?: boolean;
