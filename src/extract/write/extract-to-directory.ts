@@ -55,7 +55,8 @@ export const SMALL_FILE_BYTES = 64 * 1024;
 
 // statfs f_type of file systems where every call is a network round trip: NFS (Amazon EFS
 // among them), SMB, FUSE (s3fs, Mountpoint for Amazon S3), 9p, Ceph, Lustre. There, small files
-// keep the asynchronous path, whose calls overlap, rather than hold the event loop for each.
+// take the asynchronous path of every file (a zip's written several at once), rather than hold
+// the event loop for each.
 const NETWORK_FILE_SYSTEMS = new Set([0x6969, 0xff534d42, 0xfe534d42, 0x65735546, 0x01021997, 0x00c36400, 0x0bd00bd0]);
 
 async function onNetworkFileSystem(path: string): Promise<boolean> {
@@ -151,23 +152,20 @@ async function writeContent(handle: FileHandle, entry: IteratedEntry, body: Read
 }
 
 /**
- * Writes a small file's content, read whole first: with synchronous calls where it can, else
- * (a network file system, a name already taken, a folder gone) through a descriptor as any file.
- * Returns the file's path. Reading first means a corrupt body fails before anything is created.
+ * Writes a small file's content, read whole first, with synchronous calls; when the name is
+ * already taken or a folder on the way is gone, through a descriptor as any file (that path
+ * knows how to replace and walk again). Returns the file's path. Reading first means a corrupt
+ * body fails before anything is created.
  */
-async function writeSmallFile(target: WriteTarget, entry: IteratedEntry, guard: SpaceGuard, progress: ExtractionProgress, sync: boolean): Promise<string> {
+async function writeSmallFile(target: WriteTarget, entry: IteratedEntry, guard: SpaceGuard, progress: ExtractionProgress): Promise<string> {
   const content: Buffer[] = [];
   let bytes = 0;
   for await (const chunk of entry.chunks()) {
     content.push(chunk);
     bytes += chunk.length;
   }
-  let path: string | undefined;
-  if (sync) {
-    const prepared = await prepareParents(target, entry.path, true);
-    if (writeSmallFileSync(target, prepared, entry.rawName, content, entry.mode, entry.mtime)) path = prepared;
-  }
-  if (path === undefined) {
+  let path = await prepareParents(target, entry.path, true);
+  if (!writeSmallFileSync(target, path, entry.rawName, content, entry.mode, entry.mtime)) {
     const created = await createFileExclusive(target, entry.path, entry.rawName);
     path = created.path;
     const handle = created.handle;
@@ -278,8 +276,8 @@ export async function extractToDirectory(archive: ArchiveSource, destDir: string
         case 'file': {
           await guard.checkEntry(entry.size);
           let path: string;
-          if (entry.size <= SMALL_FILE_BYTES) {
-            path = await writeSmallFile(target, entry, guard, progress, syncSmallFiles);
+          if (syncSmallFiles && entry.size <= SMALL_FILE_BYTES) {
+            path = await writeSmallFile(target, entry, guard, progress);
           } else {
             // Created here, one at a time and in archive order: only the bytes are written concurrently.
             const created = await createFileExclusive(target, entry.path, entry.rawName);
