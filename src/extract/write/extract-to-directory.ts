@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { lstat, mkdir, readdir, realpath, rename, statfs, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CleanupFailedError, ConfigurationError } from '../../errors/index.js';
 import { toInsufficientStorageError } from '../../storage/disk-space.js';
@@ -153,9 +153,9 @@ async function writeContent(handle: FileHandle, entry: IteratedEntry, body: Read
 
 /**
  * Writes a small file's content, read whole first, with synchronous calls; when the name is
- * already taken or a folder on the way is gone, through a descriptor as any file (that path
- * knows how to replace and walk again). Returns the file's path. Reading first means a corrupt
- * body fails before anything is created.
+ * already taken or a folder on the way is gone, as any file is written (that path knows how to
+ * replace and walk again). Returns the file's path. Reading first means a corrupt body fails
+ * before anything is created.
  */
 async function writeSmallFile(target: WriteTarget, entry: IteratedEntry, guard: SpaceGuard, progress: ExtractionProgress): Promise<string> {
   const content: Buffer[] = [];
@@ -164,18 +164,11 @@ async function writeSmallFile(target: WriteTarget, entry: IteratedEntry, guard: 
     content.push(chunk);
     bytes += chunk.length;
   }
-  let path = await prepareParents(target, entry.path, true);
+  const path = await prepareParents(target, entry.path, true);
   if (!writeSmallFileSync(target, path, entry.rawName, content, entry.mode, entry.mtime)) {
     const created = await createFileExclusive(target, entry.path, entry.rawName);
-    path = created.path;
-    const handle = created.handle;
-    try {
-      for (const chunk of content) await handle.write(chunk);
-      await handle.chmod(entry.mode);
-      await handle.utimes(entry.mtime, entry.mtime);
-    } finally {
-      await handle.close().catch(() => undefined);
-    }
+    await writeContent(created.handle, entry, Readable.from(content), guard, progress);
+    return created.path;
   }
   progress.addBytes(bytes, entry.path);
   progress.diskUsage += bytes;

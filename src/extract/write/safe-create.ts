@@ -7,7 +7,7 @@
 // CVE-2021-37701 were both a cached "this folder is fine" going stale; we cache nothing.)
 import { closeSync, constants, fchmodSync, futimesSync, openSync, readlinkSync, realpathSync, unlinkSync, writeSync } from 'node:fs';
 import { link, lstat, mkdir, open, readlink, realpath, symlink, unlink, type FileHandle } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { ExtractionError } from '../../errors/index.js';
 import type { CreatedPaths } from './created-paths.js';
 
@@ -99,12 +99,16 @@ async function assertOpenedAt(handle: FileHandle, expected: string, entryPath: s
     actual = await readlink(`/proc/self/fd/${handle.fd}`);
   } catch {
     // No /proc: fall back to the parent's real path, which catches the same swap a little later.
-    actual = join(await realpath(dirname(expected)), expected.slice(dirname(expected).length + 1));
+    actual = join(await realpath(dirname(expected)), basename(expected));
   }
   if (actual === expected) return;
   await handle.close().catch(() => undefined);
   await unlink(actual).catch(() => undefined);
-  throw linkEscape(`a folder on the way was replaced by a link while writing (opened ${actual})`, entryPath);
+  throw openedElsewhere(actual, entryPath);
+}
+
+function openedElsewhere(actual: string, entryPath: string): ExtractionError {
+  return linkEscape(`a folder on the way was replaced by a link while writing (opened ${actual})`, entryPath);
 }
 
 /**
@@ -135,12 +139,12 @@ export async function createFileExclusive(target: WriteTarget, relativePath: str
   return { handle, path };
 }
 
-/** Where descriptor `fd` really is (Linux: /proc/self/fd; elsewhere the parent's real path). */
+/** {@link assertOpenedAt}'s lookup, synchronously: where descriptor `fd` really is. */
 function openedPathSync(fd: number, expected: string): string {
   try {
     return readlinkSync(`/proc/self/fd/${fd}`);
   } catch {
-    return join(realpathSync(dirname(expected)), expected.slice(dirname(expected).length + 1));
+    return join(realpathSync(dirname(expected)), basename(expected));
   }
 }
 
@@ -183,7 +187,7 @@ export function writeSmallFileSync(target: WriteTarget, path: string, entryPath:
       } catch {
         // Gone already: nothing of ours is left there.
       }
-      throw linkEscape(`a folder on the way was replaced by a link while writing (opened ${actual})`, entryPath);
+      throw openedElsewhere(actual, entryPath);
     }
     for (const chunk of content) {
       for (let at = 0; at < chunk.length; ) at += writeSync(fd, chunk, at, chunk.length - at);
